@@ -1,0 +1,229 @@
+"""Parsing typed times and zones, offsets, shared locations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo, available_timezones
+
+import pytest
+
+from bot.domain.timeparse import (
+    describe_zone,
+    offset_zone,
+    parse_time,
+    parse_timezone,
+    suggest_timezones,
+    timezone_from_location,
+)
+
+# --- times ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7", time(7, 0)),
+        ("07:00", time(7, 0)),
+        ("7:30", time(7, 30)),
+        ("19:30", time(19, 30)),
+        ("19.30", time(19, 30)),
+        ("19h30", time(19, 30)),
+        ("0730", time(7, 30)),
+        ("1930", time(19, 30)),
+        ("0", time(0, 0)),
+        ("23:59", time(23, 59)),
+        ("7am", time(7, 0)),
+        ("7 am", time(7, 0)),
+        ("7 AM", time(7, 0)),
+        ("  7:15pm ", time(19, 15)),
+        ("7:15 P.M.", time(19, 15)),
+        ("12am", time(0, 0)),
+        ("12:30am", time(0, 30)),
+        ("12pm", time(12, 0)),
+        ("12:45 pm", time(12, 45)),
+        ("11pm", time(23, 0)),
+        ("Noon", time(12, 0)),
+        ("midnight", time(0, 0)),
+    ],
+)
+def test_parse_time_valid(text: str, expected: time) -> None:
+    assert parse_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "25:61",
+        "24:00",
+        "13pm",
+        "0am",
+        "12:60",
+        "7:5",
+        "7.5",
+        "seven",
+        "",
+        "   ",
+        "7:30:15",
+        "-7",
+        "7 o'clock please",
+        "🙂",
+        "2400",
+    ],
+)
+def test_parse_time_invalid(text: str) -> None:
+    assert parse_time(text) is None
+
+
+# --- zones ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # IANA names, any case, spaces for underscores
+        ("Europe/Berlin", "Europe/Berlin"),
+        ("europe/berlin", "Europe/Berlin"),
+        ("AMERICA/NEW_YORK", "America/New_York"),
+        ("america/new york", "America/New_York"),
+        ("Etc/GMT-2", "Etc/GMT-2"),
+        # cities in the database
+        ("Berlin", "Europe/Berlin"),
+        ("new york", "America/New_York"),
+        ("São Paulo", "America/Sao_Paulo"),
+        ("Sao Paulo", "America/Sao_Paulo"),
+        ("Los Angeles", "America/Los_Angeles"),
+        ("Berlin, Germany", "Europe/Berlin"),
+        ("St. John's", "America/St_Johns"),
+        # aliases
+        ("Mumbai", "Asia/Kolkata"),
+        ("delhi", "Asia/Kolkata"),
+        ("San Francisco", "America/Los_Angeles"),
+        ("LA", "America/Los_Angeles"),
+        ("Beijing", "Asia/Shanghai"),
+        ("Washington", "America/New_York"),
+        ("Munich", "Europe/Berlin"),
+        ("samoa", "Pacific/Apia"),
+        # typos
+        ("Berln", "Europe/Berlin"),
+        ("Londn", "Europe/London"),
+        ("Amsterdm", "Europe/Amsterdam"),
+        # UTC and offsets
+        ("UTC", "UTC"),
+        ("gmt", "UTC"),
+        ("UTC+2", "Etc/GMT-2"),
+        ("utc + 2", "Etc/GMT-2"),
+        ("GMT-5", "Etc/GMT+5"),
+        ("UTC\u22123", "Etc/GMT+3"),  # Unicode minus sign
+        ("+05:30", "Asia/Kolkata"),
+        ("UTC+5:45", "Asia/Kathmandu"),
+        ("+0530", "Asia/Kolkata"),
+        ("UTC+14", "Etc/GMT-14"),
+    ],
+)
+def test_parse_timezone_valid(text: str, expected: str) -> None:
+    assert parse_timezone(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "asdfgh", "🙂", "🇩🇪", "test", "hello", "xyz", "UTC+15", "UTC+1:30", "x" * 200],
+)
+def test_parse_timezone_junk(text: str) -> None:
+    assert parse_timezone(text) is None
+
+
+def test_parse_timezone_only_returns_loadable_names() -> None:
+    zones = available_timezones()
+    for text in ("Mumbai", "Kiev", "Berln", "+05:30", "UTC-12", "Tokyo", "Calcutta"):
+        result = parse_timezone(text)
+        assert result is not None and result in zones, text
+
+
+def test_suggest_timezones() -> None:
+    assert suggest_timezones("york")[0] == "America/New_York"
+    assert "Europe/London" in suggest_timezones("Lodnon")
+    assert len(suggest_timezones("san", limit=2)) == 2
+    assert suggest_timezones("asdfgh") == []
+    assert suggest_timezones("") == []
+    assert set(suggest_timezones("par")) <= available_timezones()
+
+
+# --- offsets ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("minutes", "expected"),
+    [
+        (0, "UTC"),
+        (60, "Etc/GMT-1"),
+        (120, "Etc/GMT-2"),
+        (-300, "Etc/GMT+5"),
+        (-720, "Etc/GMT+12"),
+        (840, "Etc/GMT-14"),
+        (330, "Asia/Kolkata"),
+        (345, "Asia/Kathmandu"),
+        (570, "Australia/Darwin"),
+        (210, "Asia/Tehran"),
+        (-210, "America/St_Johns"),
+        (390, "Asia/Yangon"),
+        (765, "Pacific/Chatham"),
+        (-570, "Pacific/Marquesas"),
+    ],
+)
+def test_offset_zone(minutes: int, expected: str) -> None:
+    assert offset_zone(minutes) == expected
+
+
+@pytest.mark.parametrize("minutes", [-780, 900, 90, 45, -30, 1, 13 * 60 + 1])
+def test_offset_zone_not_real(minutes: int) -> None:
+    assert offset_zone(minutes) is None
+
+
+def test_offset_zone_sign_is_inverted_correctly() -> None:
+    now = datetime(2026, 1, 15, 12, tzinfo=UTC)
+    for minutes in (-300, 120, 330, 345, 570):
+        name = offset_zone(minutes)
+        assert name is not None
+        offset = now.astimezone(ZoneInfo(name)).utcoffset()
+        assert offset is not None and offset.total_seconds() == minutes * 60, name
+
+
+# --- shared location --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "expected"),
+    [
+        (52.52, 13.405, "Europe/Berlin"),
+        (40.7128, -74.0060, "America/New_York"),
+        (22.5726, 88.3639, "Asia/Kolkata"),
+        (-34.9285, 138.6007, "Australia/Adelaide"),
+        (0.0, -30.0, None),  # mid-Atlantic
+        (91.0, 0.0, None),
+        (0.0, 181.0, None),
+        (float("nan"), 0.0, None),
+    ],
+)
+def test_timezone_from_location(lat: float, lon: float, expected: str | None) -> None:
+    assert timezone_from_location(lat, lon) == expected
+
+
+# --- description --------------------------------------------------------------------------
+
+
+def test_describe_zone() -> None:
+    winter = datetime(2026, 1, 15, 13, 5, tzinfo=UTC)
+    summer = datetime(2026, 7, 15, 13, 5, tzinfo=UTC)
+    assert describe_zone("Europe/Berlin", winter) == "Europe/Berlin (UTC+01:00, now 14:05)"
+    assert describe_zone("Europe/Berlin", summer) == "Europe/Berlin (UTC+02:00, now 15:05)"
+    assert describe_zone("Asia/Kolkata", winter) == "Asia/Kolkata (UTC+05:30, now 18:35)"
+    assert describe_zone("America/St_Johns", winter) == "America/St_Johns (UTC-03:30, now 09:35)"
+    assert describe_zone("Etc/GMT-2", winter) == "UTC+02:00 (now 15:05)"
+    assert describe_zone("UTC", winter) == "UTC+00:00 (now 13:05)"
+
+
+def test_describe_zone_rejects_naive_and_unknown() -> None:
+    with pytest.raises(ValueError):
+        describe_zone("Europe/Berlin", datetime(2026, 1, 1))
+    with pytest.raises(ValueError):
+        describe_zone("Nowhere/Special", datetime(2026, 1, 1, tzinfo=UTC))
