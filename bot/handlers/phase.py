@@ -1,0 +1,96 @@
+"""Phase changes: store them, tell the user once, and take the check-in and flare-up answers."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot, Update
+from telegram.ext import ContextTypes
+
+from bot.deps import get_deps
+from bot.domain.phases import Phase, Transition, answer_checkin, flare_up, phase_change_message
+from bot.domain.schedule import local_today
+from bot.handlers.common import ack, expired, keyboard, parse_data, settle
+from bot.services import store
+from bot.services.planner import phase_state, plan_next
+from db.models import User
+
+CHECKIN_ROWS = [[("Yes, less sore", "ci:less")], [("Still sore", "ci:sore")]]
+
+
+async def apply_transition(bot: Bot, s: AsyncSession, user: User, transition: Transition,
+                           now: object) -> None:
+    """Persist a phase change with its date and announce it in one friendly message."""
+    from datetime import datetime
+
+    assert isinstance(now, datetime)
+    new = transition.new
+    await store.log_phase_change(s, user.id, transition.old.value, new.phase.value,
+                                 transition.reason, new.started_on, now)
+    user.phase = new.phase.value
+    user.phase_started_on = new.started_on
+    user.checkin_on = new.checkin_on
+    markup = keyboard(CHECKIN_ROWS) if new.phase is Phase.CHECKIN else None
+    await bot.send_message(user.chat_id, phase_change_message(transition), reply_markup=markup)
+    plan_next(user, now)
+
+
+async def on_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    deps = get_deps(context)
+    parts = parse_data(update, "ci", 1)
+    tg = update.effective_user
+    if parts is None or tg is None or parts[0] not in ("less", "sore"):
+        await expired(update)
+        return
+    async with deps.db.session() as s:
+        user = await store.get_user(s, tg.id)
+        if user is None or user.phase != Phase.CHECKIN.value:
+            await expired(update)
+            return
+        await ack(update)
+        await settle(update, "Less sore" if parts[0] == "less" else "Still sore")
+        now = deps.now()
+        transition = answer_checkin(phase_state(user), parts[0] == "less", local_today(now, user.timezone))
+        await apply_transition(context.bot, s, user, transition, now)
+
+
+async def offer_flare(update: Update, context: ContextTypes.DEFAULT_TYPE, user: User) -> None:
+    """Pain rose clearly: offer a return to daily practice (only meaningful outside daily)."""
+    if Phase(user.phase) in (Phase.MAINTENANCE, Phase.CHECKIN):
+        await context.bot.send_message(
+            user.chat_id,
+            "Your pain is up. Would you like to go back to daily stretching for a while?",
+            reply_markup=keyboard([[("Yes, daily again", "fl:yes"), ("No, thanks", "fl:no")]]),
+        )
+
+
+async def on_flare(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    deps = get_deps(context)
+    parts = parse_data(update, "fl", 1)
+    tg = update.effective_user
+    if parts is None or tg is None or parts[0] not in ("yes", "no", "ask"):
+        await expired(update)
+        return
+    async with deps.db.session() as s:
+        user = await store.get_user(s, tg.id)
+        if user is None or not user.onboarded:
+            await expired(update)
+            return
+        await ack(update)
+        now = deps.now()
+        if parts[0] == "ask":
+            await settle(update)
+            await offer_flare(update, context, user)
+            if Phase(user.phase) not in (Phase.MAINTENANCE, Phase.CHECKIN):
+                await context.bot.send_message(
+                    user.chat_id, "You're already on daily practice. Go gently, and stop "
+                    "anything that hurts.")
+            return
+        if parts[0] == "no":
+            await settle(update, "No, thanks")
+            return
+        transition = flare_up(phase_state(user), local_today(now, user.timezone))
+        await settle(update, "Yes, daily again")
+        if transition is None:
+            await context.bot.send_message(user.chat_id, "You're already on daily practice.")
+            return
+        await apply_transition(context.bot, s, user, transition, now)

@@ -1,0 +1,244 @@
+"""The reminder dispatcher: one recurring job, whatever the number of users.
+
+Each run claims a batch of due users through the indexed `next_reminder_at`
+column (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several bot processes can run
+it at once; SQLite ignores the clause and has one writer anyway), writes a
+reminder-log row whose unique key (user, occurrence) refuses a second send, and
+moves the user's `next_reminder_at` a lease ahead. Sending happens after the
+claim commits; each outcome is then stored: sent -> plan the next occurrence,
+blocked -> stop, 429/network error -> due again soon, never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from telegram import Bot
+from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.deps import Deps
+from bot.domain.phases import HABIT_DAYS, Phase, habit_day_number, on_day_start, weekly_target
+from bot.domain.schedule import local_date_of, local_today
+from bot.domain.streaks import week_count
+from bot.handlers.common import keyboard
+from bot.services import store
+from bot.services.planner import phase_state, plan_next, wants_reminders
+from db.models import ReminderLog, User
+
+log = logging.getLogger(__name__)
+
+SEND_CONCURRENCY = 32
+
+
+@dataclass
+class Claim:
+    user_id: int
+    chat_id: int
+    log_id: int
+    due_at: datetime
+    text: str
+    checkin: bool = False
+
+
+@dataclass
+class DispatchReport:
+    claimed: int = 0
+    sent: int = 0
+    late: int = 0
+    skipped_done: int = 0
+    blocked: int = 0
+    retry: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def reminder_rows(log_id: int) -> list[list[tuple[str, str]]]:
+    base = f"rm:{log_id}"
+    return [
+        [("▶️ Start now", f"{base}:go")],
+        [("⏰ In 30 min", f"{base}:s30"), ("⏰ In 1 hour", f"{base}:s60")],
+        [("Skip today", f"{base}:skip"), ("😣 Flare-up", "fl:ask")],
+    ]
+
+
+def _text(user: User, kind: str, counted: int, week_done: int, checkin: bool) -> str:
+    if checkin:
+        return ("Time for your stretches. And a quick check-in: does your low back feel "
+                "less sore than a week ago? (buttons below the next message)")
+    opener = "Here's the reminder you snoozed. " if kind == "snooze" else ""
+    phase = Phase(user.phase)
+    if phase is Phase.HABIT:
+        day = habit_day_number(counted, False)
+        return (f"{opener}Time to stretch 🧘 Day {day} of {HABIT_DAYS}. "
+                "About 15-20 minutes on your mat.")
+    if phase is Phase.MAINTENANCE:
+        return (f"{opener}It's a stretch day 🧘 This week: {week_done} of "
+                f"{weekly_target(user.weekdays)} sessions so far.")
+    return f"{opener}Time for today's stretches 🧘 About 15-20 minutes on your mat."
+
+
+async def claim_due(deps: Deps, now: datetime) -> tuple[list[Claim], DispatchReport]:
+    report = DispatchReport()
+    settings = deps.settings
+    grace = timedelta(minutes=settings.reminder_grace_minutes)
+    lease = timedelta(seconds=settings.reminder_lease_seconds)
+    claims: list[Claim] = []
+    async with deps.db.session() as s:
+        users = (
+            await s.execute(
+                select(User)
+                .where(User.next_reminder_at <= now)
+                .order_by(User.next_reminder_at)
+                .limit(settings.dispatch_batch_size)
+                .with_for_update(skip_locked=True)
+            )
+        ).scalars().all()
+        for user in users:
+            due_at = user.next_reminder_at
+            assert due_at is not None
+            kind = user.next_reminder_kind
+            if not wants_reminders(user):
+                user.next_reminder_at = None
+                continue
+            local_day = local_date_of(due_at, user.timezone)
+            if now - due_at > grace:
+                await s.execute(
+                    store.insert_ignoring_duplicates(s, ReminderLog).values(
+                        user_id=user.id, due_at=due_at, local_date=local_day, kind=kind,
+                        status="late", claimed_at=now)
+                )
+                report.late += 1
+                plan_next(user, now)
+                continue
+            today = local_today(now, user.timezone)
+            if await store.completed_on(s, user.id, today):
+                report.skipped_done += 1
+                plan_next(user, now)
+                continue
+            if kind == "daily" and await _daily_already_sent(s, user.id, local_day):
+                plan_next(user, now)
+                continue
+            log_id = await _claim_log(s, user.id, due_at, local_day, kind, now)
+            if log_id is None:
+                plan_next(user, now)
+                continue
+            transition = on_day_start(phase_state(user), today)
+            if transition is not None:
+                await store.log_phase_change(s, user.id, transition.old.value,
+                                             transition.new.phase.value, transition.reason,
+                                             transition.new.started_on, now)
+                user.phase = transition.new.phase.value
+                user.phase_started_on = transition.new.started_on
+                user.checkin_on = transition.new.checkin_on
+            days = await store.practice_days(s, user.id) if user.phase == "maintenance" else set()
+            counted = (await store.counted_days_since(s, user.id, user.phase_started_on or today)
+                       if user.phase == "habit" else 0)
+            text = _text(user, kind, counted, week_count(days, today), transition is not None)
+            user.next_reminder_at = now + lease
+            claims.append(Claim(user.id, user.chat_id, log_id, due_at, text, transition is not None))
+    report.claimed = len(claims)
+    return claims, report
+
+
+async def _daily_already_sent(s: object, user_id: int, local_day: object) -> bool:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    assert isinstance(s, AsyncSession)
+    found = await s.scalar(
+        select(ReminderLog.id).where(
+            ReminderLog.user_id == user_id,
+            ReminderLog.local_date == local_day,
+            ReminderLog.kind == "daily",
+            ReminderLog.status == "sent",
+        ).limit(1)
+    )
+    return found is not None
+
+
+async def _claim_log(s: object, user_id: int, due_at: datetime, local_day: object, kind: str,
+                     now: datetime) -> int | None:
+    """The log row for this occurrence: new, or an earlier unfinished attempt; None if sent."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    assert isinstance(s, AsyncSession)
+    inserted = await s.scalar(
+        store.insert_ignoring_duplicates(s, ReminderLog)
+        .values(user_id=user_id, due_at=due_at, local_date=local_day, kind=kind,
+                status="claimed", claimed_at=now)
+        .returning(ReminderLog.id)
+    )
+    if inserted is not None:
+        return int(inserted)
+    existing = (
+        await s.execute(select(ReminderLog).where(ReminderLog.user_id == user_id,
+                                                  ReminderLog.due_at == due_at))
+    ).scalar_one()
+    if existing.status != "claimed":
+        return None
+    existing.claimed_at = now
+    return existing.id
+
+
+async def _send_one(bot: Bot, deps: Deps, claim: Claim, report: DispatchReport) -> None:
+    now = deps.now()
+    try:
+        message = await bot.send_message(claim.chat_id, claim.text,
+                                         reply_markup=keyboard(reminder_rows(claim.log_id)))
+        if claim.checkin:
+            from bot.handlers.phase import CHECKIN_ROWS
+
+            await bot.send_message(claim.chat_id, "Does your low back feel less sore?",
+                                   reply_markup=keyboard(CHECKIN_ROWS))
+    except Forbidden:
+        report.blocked += 1
+        async with deps.db.session() as s:
+            await s.execute(update(User).where(User.id == claim.user_id)
+                            .values(blocked=True, next_reminder_at=None))
+            await s.execute(update(ReminderLog).where(ReminderLog.id == claim.log_id)
+                            .values(status="blocked"))
+        return
+    except RetryAfter as exc:
+        report.retry += 1
+        retry = exc.retry_after
+        seconds = retry.total_seconds() if isinstance(retry, timedelta) else float(retry)
+        await _due_again(deps, claim, now + timedelta(seconds=seconds))
+        return
+    except (NetworkError, TelegramError) as exc:
+        report.retry += 1
+        report.errors.append(type(exc).__name__)
+        log.warning("reminder to user %s not sent (%s); it stays due", claim.user_id,
+                    type(exc).__name__)
+        await _due_again(deps, claim, claim.due_at)
+        return
+    async with deps.db.session() as s:
+        await s.execute(update(ReminderLog).where(ReminderLog.id == claim.log_id)
+                        .values(status="sent", sent_at=now, message_id=message.message_id))
+        user = await s.get(User, claim.user_id)
+        if user is not None:
+            plan_next(user, now)
+    report.sent += 1
+
+
+async def _due_again(deps: Deps, claim: Claim, when: datetime) -> None:
+    async with deps.db.session() as s:
+        await s.execute(update(User).where(User.id == claim.user_id)
+                        .values(next_reminder_at=when))
+
+
+async def dispatch_due(bot: Bot, deps: Deps) -> DispatchReport:
+    """One run: claim the due users, send their reminders, store each outcome."""
+    claims, report = await claim_due(deps, deps.now())
+    limit = asyncio.Semaphore(SEND_CONCURRENCY)
+
+    async def guarded(claim: Claim) -> None:
+        async with limit:
+            await _send_one(bot, deps, claim, report)
+
+    await asyncio.gather(*(guarded(claim) for claim in claims))
+    if claims:
+        log.info("reminders: claimed %d, sent %d, retry %d, blocked %d", report.claimed,
+                 report.sent, report.retry, report.blocked)
+    return report

@@ -1,0 +1,215 @@
+"""Database reads and writes the handlers share; one function per question asked."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import (
+    ALL_USER_TABLES,
+    ExerciseResult,
+    PhaseChange,
+    PracticeSession,
+    ReminderLog,
+    ScreeningAnswer,
+    User,
+)
+
+
+def insert_ignoring_duplicates(session: AsyncSession, model: Any) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING in the dialect at hand: duplicates are
+    refused by the database's unique keys, not by luck."""
+    dialect = session.get_bind().dialect.name
+    stmt = pg_insert(model) if dialect == "postgresql" else sqlite_insert(model)
+    return stmt.on_conflict_do_nothing()
+
+
+async def get_user(session: AsyncSession, telegram_id: int) -> User | None:
+    return (
+        await session.execute(select(User).where(User.telegram_id == telegram_id))
+    ).scalar_one_or_none()
+
+
+async def get_or_create_user(
+    session: AsyncSession, telegram_id: int, chat_id: int, first_name: str, timezone: str
+) -> User:
+    stmt = insert_ignoring_duplicates(session, User).values(
+        telegram_id=telegram_id,
+        chat_id=chat_id,
+        first_name=first_name[:128],
+        timezone=timezone,
+        weekday_mask=0b1010101,
+        phase="habit",
+        onboarding_step="welcome",
+        screen_index=0,
+        screen_status="pending",
+        paused=False,
+        blocked=False,
+        next_reminder_kind="daily",
+        created_at=_now(),
+        updated_at=_now(),
+    )
+    await session.execute(stmt)
+    user = await get_user(session, telegram_id)
+    assert user is not None
+    return user
+
+
+def _now() -> datetime:
+    from db.models import utcnow
+
+    return utcnow()
+
+
+async def open_session(session: AsyncSession, user_id: int) -> PracticeSession | None:
+    return (
+        await session.execute(
+            select(PracticeSession).where(
+                PracticeSession.user_id == user_id, PracticeSession.status == "open"
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def get_practice_session(session: AsyncSession, session_id: int) -> PracticeSession | None:
+    return await session.get(PracticeSession, session_id)
+
+
+async def session_results(session: AsyncSession, session_id: int) -> dict[tuple[str, str], str]:
+    rows = await session.execute(
+        select(ExerciseResult.exercise_key, ExerciseResult.side, ExerciseResult.outcome).where(
+            ExerciseResult.session_id == session_id
+        )
+    )
+    return {(key, side): outcome for key, side, outcome in rows}
+
+
+async def record_result(
+    session: AsyncSession, session_id: int, key: str, side: str, outcome: str, at: datetime
+) -> bool:
+    """Write one exercise result now; False when it was already recorded."""
+    stmt = insert_ignoring_duplicates(session, ExerciseResult).values(
+        session_id=session_id, exercise_key=key, side=side, outcome=outcome, recorded_at=at
+    )
+    result = await session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def move_session(
+    session: AsyncSession,
+    session_id: int,
+    *,
+    from_step: int,
+    from_stages: tuple[str, ...],
+    **values: Any,
+) -> bool:
+    """Compare-and-set on the session row: only one of two racing taps wins."""
+    result = await session.execute(
+        update(PracticeSession)
+        .where(
+            PracticeSession.id == session_id,
+            PracticeSession.status == "open",
+            PracticeSession.step == from_step,
+            PracticeSession.stage.in_(from_stages),
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def practice_days(session: AsyncSession, user_id: int) -> set[date]:
+    rows = await session.execute(
+        select(PracticeSession.local_date)
+        .where(PracticeSession.user_id == user_id, PracticeSession.status == "completed")
+        .distinct()
+    )
+    return {row[0] for row in rows}
+
+
+async def completed_sessions_count(session: AsyncSession, user_id: int) -> int:
+    return int(
+        await session.scalar(
+            select(func.count()).where(
+                PracticeSession.user_id == user_id, PracticeSession.status == "completed"
+            )
+        )
+        or 0
+    )
+
+
+async def completed_on(session: AsyncSession, user_id: int, day: date) -> bool:
+    found = await session.scalar(
+        select(PracticeSession.id)
+        .where(
+            PracticeSession.user_id == user_id,
+            PracticeSession.status == "completed",
+            PracticeSession.local_date == day,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def counted_days_since(session: AsyncSession, user_id: int, since: date) -> int:
+    return int(
+        await session.scalar(
+            select(func.count(func.distinct(PracticeSession.local_date))).where(
+                PracticeSession.user_id == user_id,
+                PracticeSession.status == "completed",
+                PracticeSession.local_date >= since,
+            )
+        )
+        or 0
+    )
+
+
+async def log_screening(
+    session: AsyncSession, user_id: int, key: str, tier: str, answer: bool, at: datetime
+) -> None:
+    session.add(ScreeningAnswer(user_id=user_id, question_key=key, tier=tier, answer=answer, at=at))
+
+
+async def log_phase_change(
+    session: AsyncSession, user_id: int, old: str, new: str, reason: str, on: date, at: datetime
+) -> None:
+    session.add(
+        PhaseChange(user_id=user_id, old_phase=old, new_phase=new, reason=reason, on_date=on, at=at)
+    )
+
+
+async def delete_user_everywhere(session: AsyncSession, user_id: int) -> None:
+    """Erase every row about the user, child tables first (no reliance on cascades)."""
+    session_ids = select(PracticeSession.id).where(PracticeSession.user_id == user_id)
+    await session.execute(delete(ExerciseResult).where(ExerciseResult.session_id.in_(session_ids)))
+    for model in ALL_USER_TABLES:
+        if model is ExerciseResult:
+            continue
+        column = model.id if model is User else model.user_id  # type: ignore[attr-defined]
+        await session.execute(delete(model).where(column == user_id))
+
+
+__all__ = [
+    "PhaseChange",
+    "ReminderLog",
+    "completed_on",
+    "completed_sessions_count",
+    "counted_days_since",
+    "delete_user_everywhere",
+    "get_or_create_user",
+    "get_practice_session",
+    "get_user",
+    "insert_ignoring_duplicates",
+    "log_phase_change",
+    "log_screening",
+    "move_session",
+    "open_session",
+    "practice_days",
+    "record_result",
+    "session_results",
+]
