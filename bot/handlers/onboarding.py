@@ -33,7 +33,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if user.blocked:
             user.blocked = False
             plan_next(user, deps.now())
-        if not user.onboarded:
+        if not user.onboarded and user.screen_status not in ("emergency", "see_doctor"):
             await show_step(update, context, user)
             return
         await _show_home(update, context, user)
