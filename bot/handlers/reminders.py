@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update as sql_update
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -50,7 +51,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await expired(update, "That reminder was for an earlier day.")
             return
         claimed = await s.execute(
-            update(ReminderLog)
+            sql_update(ReminderLog)
             .where(ReminderLog.id == entry.id, ReminderLog.action.is_(None))
             .values(action="skip" if action == "skip" else f"snooze{action[1:]}")
             .execution_options(synchronize_session=False)

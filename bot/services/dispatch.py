@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from telegram import Bot
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -223,7 +223,10 @@ async def _send_one(bot: Bot, deps: Deps, claim: Claim, report: DispatchReport) 
 
 
 async def _due_again(deps: Deps, claim: Claim, when: datetime) -> None:
+    """Not sent: free the occurrence and make the user due again at `when`."""
     async with deps.db.session() as s:
+        await s.execute(delete(ReminderLog).where(ReminderLog.id == claim.log_id,
+                                                  ReminderLog.status == "claimed"))
         await s.execute(update(User).where(User.id == claim.user_id)
                         .values(next_reminder_at=when))
 
