@@ -4,6 +4,17 @@ Everything answers with the same status codes and ``description`` strings the re
 uses, so code that works against :class:`FakeTelegram` meets no surprises in production.
 The emulator models one bot talking to many users/groups; the bot's id comes from the digits
 of whatever valid token calls it. All state lives on one asyncio loop; nothing is thread-safe.
+
+Deliberate simplifications (documented so nobody relies on them):
+* text/caption limits count Unicode code points after entity parsing (TDLib's utf8_length);
+  entity offsets are UTF-16 code units, as in the real API;
+* leading/trailing whitespace is trimmed from texts like Telegram does (entities shifted);
+* files given by HTTP URL are not fetched (no internet) - a placeholder file is stored;
+* webhook delivery retries ``webhook_retries`` times with exponential backoff and then
+  drops the update (Telegram keeps trying longer); updates of one chat are never delivered
+  concurrently, different chats go in parallel up to ``max_connections``;
+* injected faults (:meth:`FakeTelegram.fail_next`) happen before the method runs unless
+  ``executed=True``.
 """
 
 from __future__ import annotations
@@ -1303,7 +1314,10 @@ class FakeTelegram:
             self._updates = [u for u in self._updates if self._is_allowed(u)]
             batch = self._updates[:limit]
             remaining = deadline - loop.time()
-            if batch or remaining <= 0 or self.webhook_active:
+            if self.webhook_active:  # setWebhook arrived while we waited
+                batch = []
+                break
+            if batch or remaining <= 0:
                 break
             fut: asyncio.Future[str] = loop.create_future()
             self._poll_waiter = fut
@@ -1843,6 +1857,7 @@ class FakeTelegram:
                 "limited_gifts": False,
                 "unique_gifts": False,
                 "premium_subscription": False,
+                "gifts_from_channels": False,
             },
         }
 
