@@ -1,0 +1,147 @@
+"""/progress, /export and /delete through the real handlers against the database."""
+
+import json
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from bot.domain.routine import STEPS
+from db.engine import Database
+from db.models import ALL_USER_TABLES, ExerciseResult, PracticeSession, ReminderLog, User
+from tests.harness import Harness, running_bot
+
+
+async def _history(h: Harness, telegram_id: int, days: int, *, skip_every: int = 5) -> int:
+    """`days` of past sessions (every `skip_every`th day missed, pain falling), with results."""
+    user = await h.db_user(telegram_id)
+    assert user is not None
+    today = h.now.date()
+    completed = 0
+    async with h.db.session() as s:
+        for back in range(days, 0, -1):
+            if back % skip_every == 0:
+                continue
+            pain = max(1, 7 - (days - back) // 6)
+            practice = PracticeSession(user_id=user.id, local_date=today - timedelta(days=back),
+                                       status="completed", stage="done", step=len(STEPS),
+                                       pain_before=pain, pain_after=max(0, pain - 1),
+                                       started_at=h.now - timedelta(days=back))
+            s.add(practice)
+            await s.flush()
+            for step in STEPS:
+                s.add(ExerciseResult(session_id=practice.id, exercise_key=step.exercise.key,
+                                     side=step.side, outcome="done", recorded_at=h.now))
+            completed += 1
+    return completed
+
+
+async def test_progress_for_a_new_user_is_friendly_without_a_picture(db: Database) -> None:
+    async with running_bot(db) as h:
+        alex = h.user()
+        await h.onboard(alex)
+        await h.press(alex, "Wait for my reminder")
+        await h.say(alex, "/progress")
+        texts = h.texts(alex)
+        assert "day 1 of 21" in texts[-2] and "Sessions completed: 0" in texts[-2]
+        assert "picture will appear" in texts[-1]
+        assert not any(m.attachments for m in alex.bot_messages())
+        assert h.errors == []
+
+
+async def test_progress_with_thirty_days_shows_streaks_trend_and_picture(db: Database) -> None:
+    async with running_bot(db) as h:
+        alex = h.user()
+        await h.onboard(alex)
+        await h.press(alex, "Wait for my reminder")
+        completed = await _history(h, alex.user_id, 30)
+        await h.say(alex, "/progress")
+        photo = alex.last_bot_message()
+        assert photo.attachment is not None and photo.attachment.data[:8] == b"\x89PNG\r\n\x1a\n"
+        text = h.texts(alex)[-2]
+        assert f"Sessions completed: {completed}" in text
+        assert "Current streak: 4 day(s)" in text  # days 4..1 ago; today not done yet
+        assert "Pain: first 7/10" in text
+        assert "meaningful improvement" in text
+        assert "scold" not in text.lower() and "missed" not in text.lower()
+
+
+async def test_incomplete_sessions_do_not_count_for_the_streak(db: Database) -> None:
+    async with running_bot(db) as h:
+        alex = h.user()
+        await h.onboard(alex)
+        await h.press(alex, "Wait for my reminder")
+        user = await h.db_user(alex.user_id)
+        async with h.db.session() as s:
+            for back, status in ((2, "completed"), (1, "incomplete")):
+                s.add(PracticeSession(user_id=user.id, local_date=h.now.date() - timedelta(days=back),  # type: ignore[union-attr]
+                                      status=status, stage="done", step=13, started_at=h.now))
+        await h.say(alex, "/progress")
+        text = h.texts(alex)[-2]
+        assert "Current streak: 0 day(s) · longest: 1" in text and "Sessions completed: 1" in text
+
+
+async def test_export_contains_everything_about_the_user(db: Database) -> None:
+    async with running_bot(db) as h:
+        alex = h.user()
+        await h.onboard(alex)
+        await h.press(alex, "▶️ Start now")
+        await h.press(alex, "4")
+        await h.press(alex, "✅ Done")
+        await h.press(alex, "Skip")
+        await h.say(alex, "/export")
+        document = alex.last_bot_message().attachment
+        assert document is not None and document.filename == "stretch-coach-data.json"
+        data = json.loads(document.data)
+        assert data["format"] == "stretch-coach-export" and data["profile"]["telegram_id"] == alex.user_id
+        assert data["profile"]["timezone"] == "Europe/Berlin"
+        session = data["sessions"][0]
+        assert session["pain_before"] == 4 and session["status"] == "open"
+        assert [(r["exercise_key"], r["side"], r["outcome"]) for r in session["results"]] == [
+            ("knees_to_chest", "left", "done"), ("knees_to_chest", "right", "skipped")]
+        assert len(data["screening_answers"]) == 9 and "reminders" in data and "phase_changes" in data
+        assert h.errors == []
+
+
+async def _rows_about(db: Database, user_id: int, telegram_id: int) -> dict[str, int]:
+    counts = {}
+    async with db.session() as s:
+        session_ids = select(PracticeSession.id).where(PracticeSession.user_id == user_id)
+        for model in ALL_USER_TABLES:
+            if model is User:
+                where = User.telegram_id == telegram_id
+            elif model is ExerciseResult:
+                where = ExerciseResult.session_id.in_(session_ids)
+            else:
+                where = model.user_id == user_id  # type: ignore[attr-defined]
+            counts[model.__tablename__] = int(await s.scalar(select(func.count()).select_from(model).where(where)) or 0)
+    return counts
+
+
+async def test_delete_erases_every_row_and_stops_reminders(db: Database) -> None:
+    async with running_bot(db) as h:
+        alex, sam = h.user(1001, "Alex"), h.user(1002, "Sam")
+        for person in (alex, sam):
+            await h.onboard(person)
+            await h.press(person, "▶️ Start now")
+            await h.press(person, "4")
+            await h.press(person, "✅ Done")
+        user = await h.db_user(alex.user_id)
+        assert user is not None
+        async with db.session() as s:
+            s.add(ReminderLog(user_id=user.id, due_at=h.now, local_date=date(2026, 3, 2), status="sent"))
+        before = await _rows_about(db, user.id, alex.user_id)
+        assert all(before[name] > 0 for name in ("users", "practice_sessions", "exercise_results",
+                                                 "reminder_log", "screening_answers"))
+        await h.say(alex, "/delete")
+        await h.press(alex, "No, keep it")
+        assert await _rows_about(db, user.id, alex.user_id) == before
+        await h.say(alex, "/delete")
+        await h.press(alex, "Yes, erase everything")
+        assert "everything about you is erased" in h.last_text(alex)
+        assert set((await _rows_about(db, user.id, alex.user_id)).values()) == {0}
+        sam_user = await h.db_user(sam.user_id)
+        assert sam_user is not None and sum((await _rows_about(db, sam_user.id, sam.user_id)).values()) > 0
+        # Old buttons from the erased user do nothing; /start begins afresh.
+        await h.say(alex, "/stretch")
+        assert "Send /start" in h.last_text(alex)
+        assert h.errors == []
