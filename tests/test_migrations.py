@@ -56,3 +56,29 @@ def test_start_up_migrates_before_touching_the_network(tmp_path) -> None:
     with sqlite3.connect(path) as conn:
         revision = conn.execute("select version_num from alembic_version").fetchone()[0]
     assert revision == _head()
+
+
+async def test_migrations_up_from_empty_postgres(postgres_url: str) -> None:
+    """A brand-new PostgreSQL database (not the shared test one) migrates to head."""
+    import asyncpg
+
+    name = f"stretch_migrate_{os.getpid()}"
+    dsn = postgres_url.replace("postgresql+asyncpg://", "postgresql://")
+    admin = await asyncpg.connect(dsn)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        fresh_url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
+        db = Database(fresh_url)
+        try:
+            assert await current_revision(db) is None
+            await upgrade(db)
+            assert await current_revision(db) == _head()
+            async with db.engine.connect() as conn:
+                tables = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+            assert EXPECTED_TABLES <= tables
+        finally:
+            await db.dispose()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
