@@ -12,6 +12,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -90,6 +91,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(MessageHandler(PRIVATE & filters.LOCATION, general.on_location))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, general.on_text))
     app.add_handler(MessageHandler(PRIVATE, general.on_other_message))
+    app.add_handler(ChatMemberHandler(general.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_error_handler(errors.on_error)
 
 
@@ -145,4 +147,4 @@ def build_application(
 
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY,
-                   Update.CHANNEL_POST]
+                   Update.CHANNEL_POST, Update.MY_CHAT_MEMBER]

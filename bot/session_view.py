@@ -61,7 +61,11 @@ def holding_rows(session_id: int, step: Step) -> Rows:
 
 def hurt_rows(session_id: int, step: Step) -> Rows:
     base = f"h:{session_id}:{step.index}"
-    return [[("Go on to the next exercise", f"{base}:n")], [("End the session", f"{base}:e")]]
+    return [
+        [("Go on to the next exercise", f"{base}:n")],
+        [("End the session", f"{base}:e")],
+        [("New numbness or weakness", f"{base}:w")],
+    ]
 
 
 def outcome_line(step: Step, outcome: str) -> str:

@@ -210,3 +210,28 @@ async def test_pain_rise_reruns_emergency_questions(db: Database) -> None:
             await h.press(alex, "No")
         user = await h.db_user(alex.user_id)
         assert user is not None and user.screen_status == "clear"
+
+
+async def test_new_numbness_stops_the_session_and_rescreens(db: Database) -> None:
+    async with running_bot(db) as h:
+        alex = h.user()
+        await _start_session(h, alex)
+        await h.press(alex, "🛑 Stop - it hurts")
+        await h.press(alex, "New numbness or weakness")
+        assert (await _session(db)).status == "abandoned"
+        assert h.last_text(alex).startswith("1/4.")
+        await h.press(alex, "Yes")
+        user = await h.db_user(alex.user_id)
+        assert user is not None and user.screen_status == "emergency" and user.next_reminder_at is None
+        assert await _results(db) == [("knees_to_chest", "left", "stopped_pain")]
+
+
+async def test_blocking_the_bot_stops_reminders(db: Database) -> None:
+    async with running_bot(db) as h:
+        alex = h.user()
+        await h.onboard(alex)
+        await h.press(alex, "Wait for my reminder")
+        alex.block_bot()
+        await h.pump()
+        user = await h.db_user(alex.user_id)
+        assert user is not None and user.blocked and user.next_reminder_at is None

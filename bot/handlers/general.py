@@ -123,3 +123,19 @@ async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     from bot.handlers.common import expired
 
     await expired(update)
+
+
+async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A user blocked the bot in their private chat: stop reminders until they /start again."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    if change.new_chat_member.status not in ("kicked", "left"):
+        return
+    from sqlalchemy import update as sql_update
+
+    from db.models import User
+
+    async with get_deps(context).db.session() as s:
+        await s.execute(sql_update(User).where(User.telegram_id == change.chat.id)
+                        .values(blocked=True, next_reminder_at=None))

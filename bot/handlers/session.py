@@ -308,7 +308,7 @@ async def on_hurt_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     parts = parse_data(update, "h", 3)
     session_id = as_int(parts[0], 1, 2**31) if parts else None
     index = as_int(parts[1], 0, END - 1) if parts else None
-    if session_id is None or index is None or parts is None or parts[2] not in ("n", "e"):
+    if session_id is None or index is None or parts is None or parts[2] not in ("n", "e", "w"):
         await expired(update)
         return
     async with deps.db.session() as s:
@@ -316,6 +316,9 @@ async def on_hurt_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         if loaded is None:
             return
         user, practice = loaded
+        if parts[2] == "w":
+            await _stop_for_new_symptoms(update, context, s, user, practice, index)
+            return
         target = next_exercise_step(index) if parts[2] == "n" else END
         stage = "exercise" if target < END else "pain_after"
         if not await store.move_session(s, practice.id, from_step=index, from_stages=("hurt",),
@@ -328,6 +331,20 @@ async def on_hurt_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         practice.message_id = None
         await s.refresh(practice)
         await _show_current(context, user.chat_id, practice)
+
+
+async def _stop_for_new_symptoms(update: Update, context: ContextTypes.DEFAULT_TYPE, s: AsyncSession,
+                                 user: User, practice: PracticeSession, index: int) -> None:
+    """New numbness or weakness: end the session (results kept) and re-ask the emergency questions."""
+    if practice.step != index or practice.stage != "hurt":
+        await expired(update, "Already chosen.")
+        return
+    await ack(update)
+    await retire(context, user.chat_id, practice.message_id, "Stopping the session here.")
+    await sessions.abandon_open(s, user.id, get_deps(context).now())
+    from bot.handlers.screening import start_rescreen
+
+    await start_rescreen(update, context, user)
 
 
 async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
