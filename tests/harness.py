@@ -103,11 +103,15 @@ class Harness:
 @asynccontextmanager
 async def running_bot(db: Database, **settings: Any) -> AsyncIterator[Harness]:
     fake = FakeTelegram()
-    config = load_settings(bot_token=TOKEN, database_url=db.url, timer_scale=0.01, _env_file=None,
-                           **settings)
-    app = build_application(config, db, request=EmulatorRequest(fake),
-                            get_updates_request=EmulatorRequest(fake), schedule_dispatch=False,
-                            rate_limit=False)
+    config = load_settings(bot_token=TOKEN, database_url=db.url, timer_scale=0.01, _env_file=None, **settings)
+    app = build_application(
+        config,
+        db,
+        request=EmulatorRequest(fake),
+        get_updates_request=EmulatorRequest(fake),
+        schedule_dispatch=False,
+        rate_limit=False,
+    )
     harness = Harness(fake, app, db)
 
     async def record(update: object, context: Any) -> None:

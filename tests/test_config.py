@@ -52,8 +52,9 @@ def test_bad_values_become_a_config_error() -> None:
 
 
 def _run_bot(env: dict[str, str], cwd: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot"], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot"], env=env, cwd=cwd, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_python_m_bot_without_token_prints_one_line_and_exits(tmp_path) -> None:

@@ -9,8 +9,14 @@ from db.engine import Database
 from db.migrate import alembic_config, current_revision, upgrade
 from tests.conftest import TEST_TOKEN
 
-EXPECTED_TABLES = {"users", "practice_sessions", "exercise_results", "reminder_log", "phase_changes",
-                   "screening_answers"}
+EXPECTED_TABLES = {
+    "users",
+    "practice_sessions",
+    "exercise_results",
+    "reminder_log",
+    "phase_changes",
+    "screening_answers",
+}
 
 
 def _head() -> str:
@@ -47,10 +53,16 @@ def test_start_up_migrates_before_touching_the_network(tmp_path) -> None:
     """A valid token and an unreachable Bot API: the database exists and is migrated anyway,
     the failure is one line, and the token is never printed."""
     path = tmp_path / "bot.sqlite3"
-    env = {**os.environ, "BOT_TOKEN": TEST_TOKEN, "DATABASE_URL": f"sqlite:///{path}",
-           "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot", "LOG_LEVEL": "DEBUG"}
-    result = subprocess.run([sys.executable, "-m", "bot"], env=env, cwd=tmp_path, capture_output=True,
-                            text=True, timeout=90)
+    env = {
+        **os.environ,
+        "BOT_TOKEN": TEST_TOKEN,
+        "DATABASE_URL": f"sqlite:///{path}",
+        "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot",
+        "LOG_LEVEL": "DEBUG",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=90
+    )
     assert result.returncode != 0
     assert TEST_TOKEN not in result.stdout + result.stderr
     with sqlite3.connect(path) as conn:

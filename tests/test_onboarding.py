@@ -51,10 +51,21 @@ async def test_emergency_yes_stops_the_program(db: Database) -> None:
         user = await h.db_user(alex.user_id)
         assert user is not None and user.screen_status == "emergency" and user.next_reminder_at is None
         async with db.session() as s:
-            answers = (await s.execute(select(ScreeningAnswer).where(ScreeningAnswer.user_id == user.id)
-                                       .order_by(ScreeningAnswer.id))).scalars().all()
-        assert [(a.question_key, a.answer) for a in answers] == [("saddle_numbness", False),
-                                                                 ("bladder_bowel", True)]
+            answers = (
+                (
+                    await s.execute(
+                        select(ScreeningAnswer)
+                        .where(ScreeningAnswer.user_id == user.id)
+                        .order_by(ScreeningAnswer.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert [(a.question_key, a.answer) for a in answers] == [
+            ("saddle_numbness", False),
+            ("bladder_bowel", True),
+        ]
         assert answers[-1].at is not None
         await h.say(alex, "/stretch")
         assert "paused" in h.last_text(alex)

@@ -22,15 +22,28 @@ async def _history(h: Harness, telegram_id: int, days: int, *, skip_every: int =
             if back % skip_every == 0:
                 continue
             pain = max(1, 7 - (days - back) // 6)
-            practice = PracticeSession(user_id=user.id, local_date=today - timedelta(days=back),
-                                       status="completed", stage="done", step=len(STEPS),
-                                       pain_before=pain, pain_after=max(0, pain - 1),
-                                       started_at=h.now - timedelta(days=back))
+            practice = PracticeSession(
+                user_id=user.id,
+                local_date=today - timedelta(days=back),
+                status="completed",
+                stage="done",
+                step=len(STEPS),
+                pain_before=pain,
+                pain_after=max(0, pain - 1),
+                started_at=h.now - timedelta(days=back),
+            )
             s.add(practice)
             await s.flush()
             for step in STEPS:
-                s.add(ExerciseResult(session_id=practice.id, exercise_key=step.exercise.key,
-                                     side=step.side, outcome="done", recorded_at=h.now))
+                s.add(
+                    ExerciseResult(
+                        session_id=practice.id,
+                        exercise_key=step.exercise.key,
+                        side=step.side,
+                        outcome="done",
+                        recorded_at=h.now,
+                    )
+                )
             completed += 1
     return completed
 
@@ -73,8 +86,16 @@ async def test_incomplete_sessions_do_not_count_for_the_streak(db: Database) -> 
         user = await h.db_user(alex.user_id)
         async with h.db.session() as s:
             for back, status in ((2, "completed"), (1, "incomplete")):
-                s.add(PracticeSession(user_id=user.id, local_date=h.now.date() - timedelta(days=back),  # type: ignore[union-attr]
-                                      status=status, stage="done", step=13, started_at=h.now))
+                s.add(
+                    PracticeSession(
+                        user_id=user.id,
+                        local_date=h.now.date() - timedelta(days=back),  # type: ignore[union-attr]
+                        status=status,
+                        stage="done",
+                        step=13,
+                        started_at=h.now,
+                    )
+                )
         await h.say(alex, "/progress")
         text = h.texts(alex)[-2]
         assert "Current streak: 0 day(s) · longest: 1" in text and "Sessions completed: 1" in text
@@ -97,7 +118,9 @@ async def test_export_contains_everything_about_the_user(db: Database) -> None:
         session = data["sessions"][0]
         assert session["pain_before"] == 4 and session["status"] == "open"
         assert [(r["exercise_key"], r["side"], r["outcome"]) for r in session["results"]] == [
-            ("knees_to_chest", "left", "done"), ("knees_to_chest", "right", "skipped")]
+            ("knees_to_chest", "left", "done"),
+            ("knees_to_chest", "right", "skipped"),
+        ]
         assert len(data["screening_answers"]) == 9 and "reminders" in data and "phase_changes" in data
         assert h.errors == []
 
@@ -113,7 +136,9 @@ async def _rows_about(db: Database, user_id: int, telegram_id: int) -> dict[str,
                 where = ExerciseResult.session_id.in_(session_ids)
             else:
                 where = model.user_id == user_id  # type: ignore[attr-defined]
-            counts[model.__tablename__] = int(await s.scalar(select(func.count()).select_from(model).where(where)) or 0)
+            counts[model.__tablename__] = int(
+                await s.scalar(select(func.count()).select_from(model).where(where)) or 0
+            )
     return counts
 
 
@@ -130,8 +155,16 @@ async def test_delete_erases_every_row_and_stops_reminders(db: Database) -> None
         async with db.session() as s:
             s.add(ReminderLog(user_id=user.id, due_at=h.now, local_date=date(2026, 3, 2), status="sent"))
         before = await _rows_about(db, user.id, alex.user_id)
-        assert all(before[name] > 0 for name in ("users", "practice_sessions", "exercise_results",
-                                                 "reminder_log", "screening_answers"))
+        assert all(
+            before[name] > 0
+            for name in (
+                "users",
+                "practice_sessions",
+                "exercise_results",
+                "reminder_log",
+                "screening_answers",
+            )
+        )
         await h.say(alex, "/delete")
         await h.press(alex, "No, keep it")
         assert await _rows_about(db, user.id, alex.user_id) == before

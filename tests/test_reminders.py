@@ -17,15 +17,31 @@ BERLIN = "Europe/Berlin"
 DUE = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 
 
-async def make_user(h: Harness, telegram_id: int, *, tz: str = BERLIN, at: time = time(8, 0),
-                    phase: str = "habit", **fields: object) -> None:
+async def make_user(
+    h: Harness,
+    telegram_id: int,
+    *,
+    tz: str = BERLIN,
+    at: time = time(8, 0),
+    phase: str = "habit",
+    **fields: object,
+) -> None:
     """An onboarded user whose next reminder is planned from the harness clock."""
     h.user(telegram_id, f"User{telegram_id}")
     async with h.db.session() as s:
         values: dict[str, object] = {
-            "telegram_id": telegram_id, "chat_id": telegram_id, "first_name": "U", "timezone": tz,
-            "reminder_time": at, "onboarding_step": "done", "screen_status": "clear", "phase": phase,
-            "phase_started_on": date(2026, 3, 1), "weekday_mask": 0b1010101, **fields}
+            "telegram_id": telegram_id,
+            "chat_id": telegram_id,
+            "first_name": "U",
+            "timezone": tz,
+            "reminder_time": at,
+            "onboarding_step": "done",
+            "screen_status": "clear",
+            "phase": phase,
+            "phase_started_on": date(2026, 3, 1),
+            "weekday_mask": 0b1010101,
+            **fields,
+        }
         user = User(**values)
         s.add(user)
         await s.flush()
@@ -43,8 +59,13 @@ async def dispatch(h: Harness):  # type: ignore[no-untyped-def]
 async def log_rows(h: Harness, telegram_id: int) -> list[ReminderLog]:
     async with h.db.session() as s:
         user = (await s.execute(select(User).where(User.telegram_id == telegram_id))).scalar_one()
-        return list((await s.execute(select(ReminderLog).where(ReminderLog.user_id == user.id)
-                                     .order_by(ReminderLog.id))).scalars())
+        return list(
+            (
+                await s.execute(
+                    select(ReminderLog).where(ReminderLog.user_id == user.id).order_by(ReminderLog.id)
+                )
+            ).scalars()
+        )
 
 
 async def test_due_users_get_exactly_one_reminder(db: Database) -> None:
@@ -66,7 +87,12 @@ async def test_due_users_get_exactly_one_reminder(db: Database) -> None:
             assert user is not None and user.next_reminder_at == DUE + timedelta(days=1)
         assert await reminders_for(h, 4) == []
         assert h.fake.user(1).last_bot_message().buttons == [
-            "▶️ Start now", "⏰ In 30 min", "⏰ In 1 hour", "Skip today", "😣 Flare-up"]
+            "▶️ Start now",
+            "⏰ In 30 min",
+            "⏰ In 1 hour",
+            "Skip today",
+            "😣 Flare-up",
+        ]
 
 
 async def test_no_reminder_when_today_is_done(db: Database) -> None:
@@ -75,8 +101,16 @@ async def test_no_reminder_when_today_is_done(db: Database) -> None:
         await make_user(h, 1)
         user = await h.db_user(1)
         async with h.db.session() as s:
-            s.add(PracticeSession(user_id=user.id, local_date=date(2026, 3, 2), status="completed",  # type: ignore[union-attr]
-                                  stage="done", step=13, started_at=h.now))
+            s.add(
+                PracticeSession(
+                    user_id=user.id,
+                    local_date=date(2026, 3, 2),
+                    status="completed",  # type: ignore[union-attr]
+                    stage="done",
+                    step=13,
+                    started_at=h.now,
+                )
+            )
         h.now = DUE + timedelta(seconds=5)
         report = await dispatch(h)
         assert report.skipped_done == 1 and await reminders_for(h, 1) == []
@@ -252,8 +286,16 @@ async def test_habit_ends_after_21_counted_days(db: Database) -> None:
         assert user is not None
         async with h.db.session() as s:
             for back in range(1, 21):
-                s.add(PracticeSession(user_id=user.id, local_date=user.phase_started_on + timedelta(days=back - 21),  # type: ignore[operator]
-                                      status="completed", stage="done", step=13, started_at=h.now))
+                s.add(
+                    PracticeSession(
+                        user_id=user.id,
+                        local_date=user.phase_started_on + timedelta(days=back - 21),  # type: ignore[operator]
+                        status="completed",
+                        stage="done",
+                        step=13,
+                        started_at=h.now,
+                    )
+                )
             u = await s.get(User, user.id)
             u.phase_started_on = user.phase_started_on - timedelta(days=20)  # type: ignore[union-attr,operator]
         await h.say(person, "/stretch")

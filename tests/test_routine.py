@@ -29,7 +29,10 @@ def test_doses_sides_and_equipment_match_the_product_table() -> None:
 def test_steps_walk_each_side_in_turn() -> None:
     assert len(STEPS) == 13
     assert [(s.exercise.key, s.side) for s in STEPS[:3]] == [
-        ("knees_to_chest", "left"), ("knees_to_chest", "right"), ("piriformis_lying", "left")]
+        ("knees_to_chest", "left"),
+        ("knees_to_chest", "right"),
+        ("piriformis_lying", "left"),
+    ]
     bridge = [s for s in STEPS if s.exercise.key == "bridge"]
     assert [s.side for s in bridge] == ["both"] and bridge[0].side_label == ""
     assert STEPS[0].side_label == "left leg"
@@ -57,8 +60,11 @@ def test_four_of_seven_rule_at_its_edges() -> None:
 
 
 def test_exercise_needs_both_sides_and_pain_stop_wins() -> None:
-    results = {("knees_to_chest", "left"): "done", ("knees_to_chest", "right"): "skipped",
-               ("piriformis_lying", "left"): "stopped_pain"}
+    results = {
+        ("knees_to_chest", "left"): "done",
+        ("knees_to_chest", "right"): "skipped",
+        ("piriformis_lying", "left"): "stopped_pain",
+    }
     outcomes = exercise_outcomes(results)
     assert outcomes["knees_to_chest"] == "skipped"
     assert outcomes["piriformis_lying"] == "stopped_pain"

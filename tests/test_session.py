@@ -19,14 +19,19 @@ async def _start_session(h: Harness, user, pain: str = "3") -> None:  # type: ig
 
 async def _results(db: Database) -> list[tuple[str, str, str]]:
     async with db.session() as s:
-        rows = await s.execute(select(ExerciseResult.exercise_key, ExerciseResult.side, ExerciseResult.outcome)
-                               .order_by(ExerciseResult.id))
+        rows = await s.execute(
+            select(ExerciseResult.exercise_key, ExerciseResult.side, ExerciseResult.outcome).order_by(
+                ExerciseResult.id
+            )
+        )
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
 async def _session(db: Database) -> PracticeSession:
     async with db.session() as s:
-        return (await s.execute(select(PracticeSession).order_by(PracticeSession.id.desc()))).scalars().first()  # type: ignore[return-value]
+        return (
+            (await s.execute(select(PracticeSession).order_by(PracticeSession.id.desc()))).scalars().first()
+        )  # type: ignore[return-value]
 
 
 async def _wait_text(h: Harness, user, needle: str) -> None:  # type: ignore[no-untyped-def]
@@ -83,9 +88,11 @@ async def test_skip_and_stop_for_pain(db: Database) -> None:
         await h.press(alex, "4")
         summary = h.texts(alex)[-1]
         assert "doesn't count" in summary and "stopped: 2" in summary
-        assert await _results(db) == [("knees_to_chest", "left", "skipped"),
-                                      ("knees_to_chest", "right", "stopped_pain"),
-                                      ("piriformis_lying", "left", "stopped_pain")]
+        assert await _results(db) == [
+            ("knees_to_chest", "left", "skipped"),
+            ("knees_to_chest", "right", "stopped_pain"),
+            ("piriformis_lying", "left", "stopped_pain"),
+        ]
         assert (await _session(db)).status == "incomplete"
 
 
@@ -181,8 +188,11 @@ async def test_restart_mid_session_then_resume(db: Database) -> None:
         await h.press(alex, "3")
     results = await _results(db)
     assert len(results) == len(STEPS) == len(set((k, s) for k, s, _ in results))
-    assert results[:3] == [("knees_to_chest", "left", "done"), ("knees_to_chest", "right", "skipped"),
-                           ("piriformis_lying", "left", "done")]
+    assert results[:3] == [
+        ("knees_to_chest", "left", "done"),
+        ("knees_to_chest", "right", "skipped"),
+        ("piriformis_lying", "left", "done"),
+    ]
 
 
 async def test_stretch_refused_until_onboarded(db: Database) -> None:
