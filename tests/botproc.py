@@ -81,5 +81,7 @@ async def start_bot(base_url: str, database_url: str, workdir: Path, *args: str,
 
 async def wait_until_polling(fake: FakeTelegram, timeout: float = 30.0) -> None:
     """The bot is up when it has registered its commands and asked for updates."""
-    await fake.wait_for(lambda: bool(fake.calls_to("setMyCommands")) and bool(fake.calls_to("getUpdates")),
+    # A long poll is only logged in fake.calls when it returns (up to 10 s later): a waiting poll counts.
+    await fake.wait_for(lambda: bool(fake.calls_to("setMyCommands"))
+                        and (bool(fake.calls_to("getUpdates")) or fake.long_polling),
                         timeout=timeout, what="the bot to start polling")

@@ -1273,6 +1273,12 @@ class FakeTelegram:
     def pending_updates(self) -> list[JSON]:
         return list(self._updates)
 
+    @property
+    def long_polling(self) -> bool:
+        """A getUpdates call is waiting for updates right now (calls are only recorded when
+        they return, so a fresh long poll shows here first)."""
+        return self._poll_waiter is not None and not self._poll_waiter.done()
+
     def release_pollers(self) -> None:
         """End a waiting long poll now (used on server shutdown)."""
         self._wake_poller("release")
@@ -1321,6 +1327,7 @@ class FakeTelegram:
                 break
             fut: asyncio.Future[str] = loop.create_future()
             self._poll_waiter = fut
+            self._notify()  # lets tests wait for "a long poll is parked" (see long_polling)
             try:
                 async with asyncio.timeout(remaining):
                     reason = await fut

@@ -270,8 +270,8 @@ async def on_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await store.record_result(s, practice.id, step.exercise.key, step.side, "stopped_pain", now)
             await ack(update)
             await retire(context, user.chat_id, practice.message_id, view.outcome_line(step, "stopped_pain"))
-            practice.message_id = None
             await s.refresh(practice)
+            practice.message_id = None
             await _show_current(context, user.chat_id, practice)
             return
         outcome = "done" if action == "d" else "skipped"
@@ -295,8 +295,8 @@ async def _advance(context: ContextTypes.DEFAULT_TYPE, s: AsyncSession, practice
     await store.record_result(s, practice.id, step.exercise.key, step.side, outcome,
                               get_deps(context).now())
     await retire(context, user.chat_id, practice.message_id, view.outcome_line(step, outcome))
-    practice.message_id = None
     await s.refresh(practice)
+    practice.message_id = None  # after refresh, which would reload the retired id
     if lead:
         await context.bot.send_message(user.chat_id, lead)
     await _show_current(context, user.chat_id, practice)
@@ -328,8 +328,8 @@ async def on_hurt_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await ack(update)
         await retire(context, user.chat_id, practice.message_id,
                      "Going on gently." if parts[2] == "n" else "Ending the session here. Rest well.")
-        practice.message_id = None
         await s.refresh(practice)
+        practice.message_id = None
         await _show_current(context, user.chat_id, practice)
 
 

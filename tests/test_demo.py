@@ -1,0 +1,131 @@
+"""`python -m bot demo`: a short chat through stdin/stdout of the real command."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+from bot.demo import describe, numbering
+from bot.emulator import tiny_png
+from bot.emulator.core import Attachment
+from tests.botproc import ROOT
+
+STEP_TIMEOUT = 10.0
+
+
+class Console:
+    """The demo as a subprocess; `send` types a line, `expect` waits for printed text."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.output = ""
+        self._seen = 0  # expectations only look at output after the previous match
+
+    @classmethod
+    async def start(cls, *args: str) -> Console:
+        env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONUNBUFFERED": "1"}
+        env.pop("BOT_TOKEN", None)  # the demo needs none
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "demo", *args, cwd=str(ROOT), env=env,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT)
+        return cls(process)
+
+    async def expect(self, needle: str, timeout: float = STEP_TIMEOUT) -> str:
+        assert self.process.stdout is not None
+        try:
+            async with asyncio.timeout(timeout):
+                while needle not in self.output[self._seen:]:
+                    chunk = await self.process.stdout.read(4096)
+                    if not chunk:
+                        break
+                    self.output += chunk.decode("utf-8", errors="replace")
+        except TimeoutError:
+            pass
+        found = self.output.find(needle, self._seen)
+        assert found >= 0, f"no {needle!r} in the demo's output:\n{self.output[-3000:]}"
+        shown = self.output[self._seen:found + len(needle)]
+        self._seen = found + len(needle)
+        return shown
+
+    async def send(self, line: str, expect: str) -> str:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line.encode() + b"\n")
+        await self.process.stdin.drain()
+        return await self.expect(expect)
+
+    async def finish(self) -> int:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.close()
+        try:
+            async with asyncio.timeout(STEP_TIMEOUT):
+                self.output += (await self.process.stdout.read()).decode("utf-8", errors="replace")
+                return await self.process.wait()
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+            raise AssertionError(f"the demo did not end:\n{self.output[-3000:]}") from None
+
+
+async def test_a_short_journey_in_the_terminal() -> None:
+    console = await Console.start("--fast", "40")
+    try:
+        async with asyncio.timeout(30):
+            banner = await console.expect("Start with /start.")
+            assert "Hold timers run 40x faster" in banner and "loc " in banner
+            await console.send("/start", "[1] Let's go")
+            await console.send("1", "not medical advice")
+            await console.send("1", "1/9.")
+            for question in range(2, 10):
+                shown = await console.send("2", f"{question}/9.")
+                assert "👆 No" in shown
+            await console.send("9", "(no button [9] on the latest message)")
+            await console.send("2", "(keyboard: 📍 Share my location")
+            await console.send("Berlin", "Time zone set: Europe/Berlin")
+            times = await console.expect("[10] 21:00")
+            assert "[1] 06:00  [2] 07:00  [3] 08:00" in times
+            await console.send("3", "Reminders at 08:00 your time.")
+            await console.send("1", "[0]  [1]  [2]")  # start now: the 0-10 pain scale
+            step = await console.send("3", "[1] ⏱ Start 20 s timer  [2] ✅ Done")
+            assert "Pain before: 3/10" in step and "Exercise 1 of 7 · Knees to chest" in step
+            assert "Side: left leg" in step
+            shown = await console.send("2", "Side: right leg")
+            assert "👆 ✅ Done" in shown and "✎ 1. Knees to chest, left leg: ✅ done" in shown
+            await console.expect("[4] 🛑 Stop - it hurts")
+            # The 20 s hold takes half a second at 40x; the bot edits the countdown and moves on.
+            await console.send("1", "10 s to go")
+            await console.expect("Time! Release slowly. Next exercise:")
+            await console.expect("Exercise 2 of 7")
+            await console.send("/cancel", "Session ended.")
+            await console.send("7", "(there are no buttons to tap")
+            await console.send("quit", "Bye! Nothing was kept.")
+        assert await console.finish() == 0
+        assert "Traceback" not in console.output and "ERROR" not in console.output
+    finally:
+        if console.process.returncode is None:
+            console.process.kill()
+            await console.process.wait()
+
+
+async def test_end_of_input_ends_the_demo_cleanly() -> None:
+    console = await Console.start()
+    try:
+        await console.expect("Hold timers run 10x faster")
+        await console.send("/help", "/stretch - start or continue today's session")
+        assert await console.finish() == 0
+        assert console.output.rstrip().endswith("Bye! Nothing was kept.")
+    finally:
+        if console.process.returncode is None:
+            console.process.kill()
+            await console.process.wait()
+
+
+def test_attachments_and_button_numbers_read_naturally() -> None:
+    png = tiny_png(400, 300)
+    png += b"\0" * (72 * 1024 - len(png))
+    assert describe(Attachment("photo", "f1", png, "chart.png", "image/png")) == "photo: 72 KB PNG"
+    doc = Attachment("document", "f2", b"{}" * 1500, "data.json", "application/json")
+    assert describe(doc) == "document: data.json, 3 KB JSON"
+    assert numbering(["Yes", "No"]) == [1, 2]
+    assert numbering([str(n) for n in range(11)]) == list(range(11))  # the pain scale types as-is
