@@ -11,6 +11,8 @@ from sqlalchemy.engine import Connection
 from db.engine import Database
 
 HERE = Path(__file__).resolve().parent
+# PostgreSQL advisory lock key: bot processes starting together migrate one at a time.
+MIGRATION_LOCK_KEY = 0x5C0AC4_0001
 
 
 def alembic_config() -> Config:
@@ -23,6 +25,9 @@ async def upgrade(db: Database, revision: str = "head") -> None:
     cfg = alembic_config()
 
     def _upgrade(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            # Held until the commit below; Alembic then runs inside this same transaction.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
