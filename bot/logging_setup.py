@@ -22,6 +22,12 @@ def _scrub(text: str) -> str:
     return text
 
 
+def redact(text: str) -> str:
+    """`text` with every registered secret replaced; for output that bypasses logging
+    (PTB's InvalidToken message, for one, quotes the whole token)."""
+    return _scrub(text)
+
+
 def _factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
     assert _base_factory is not None
     record = _base_factory(*args, **kwargs)
@@ -54,8 +60,9 @@ def configure_logging(level: str, token: str) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
     )
-    # One INFO line per HTTP request (with the URL) is noise at best.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     add_secret(token)
+    # One INFO line per HTTP request (with the URL) is noise at best; at DEBUG the operator
+    # asked for everything (URLs are redacted like every other record).
+    quiet = logging.DEBUG if logging.getLevelName(level) == logging.DEBUG else logging.WARNING
+    for name in ("httpx", "httpcore", "apscheduler"):
+        logging.getLogger(name).setLevel(quiet)
