@@ -34,7 +34,8 @@ def parse_data(update: Update, prefix: str, parts: int) -> list[str] | None:
 
 
 def as_int(value: str, low: int, high: int) -> int | None:
-    if not value.isdigit() or len(value) > 9:
+    # isdigit() also accepts "²" and the like, which int() refuses: ASCII digits only.
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         return None
     number = int(value)
     return number if low <= number <= high else None

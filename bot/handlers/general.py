@@ -119,6 +119,24 @@ async def ignore(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     raise ApplicationHandlerStop
 
 
+async def refuse_foreign_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button press must come from a message in the presser's own private chat.
+
+    An inline-mode query (no message) or one on someone else's or a group's message can
+    only come from a forged client; answering it would write into a chat we cannot see.
+    """
+    query = update.callback_query
+    if query is None:
+        return
+    chat = query.message.chat if query.message is not None else None
+    if chat is not None and chat.type == chat.PRIVATE and chat.id == query.from_user.id:
+        return
+    from bot.handlers.common import expired
+
+    await expired(update)
+    raise ApplicationHandlerStop
+
+
 async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     from bot.handlers.common import expired
 

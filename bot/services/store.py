@@ -30,8 +30,10 @@ def insert_ignoring_duplicates(session: AsyncSession, model: Any) -> Any:
 
 
 async def get_user(session: AsyncSession, telegram_id: int) -> User | None:
+    """The user's row, locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
+    already serialises writers): two updates of one user never read-modify-write at once."""
     return (
-        await session.execute(select(User).where(User.telegram_id == telegram_id))
+        await session.execute(select(User).where(User.telegram_id == telegram_id).with_for_update())
     ).scalar_one_or_none()
 
 
