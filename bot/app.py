@@ -15,6 +15,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -34,6 +35,7 @@ from bot.handlers import (
     settings,
     zone_time,
 )
+from bot.update_order import PerUserUpdateProcessor
 from config import Settings
 from db.engine import Database
 
@@ -48,6 +50,8 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(MessageHandler(filters.UpdateType.EDITED | filters.UpdateType.CHANNEL_POSTS,
                                    general.ignore), group=-1)
     app.add_handler(MessageHandler(filters.ChatType.GROUPS, general.on_group), group=-1)
+    # Buttons only live on messages in the presser's own private chat; others are refused here.
+    app.add_handler(TypeHandler(Update, general.refuse_foreign_button), group=-1)
 
     commands = {
         "start": onboarding.start,
@@ -124,7 +128,7 @@ def build_application(
         .token(settings.require_token())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
-        .concurrent_updates(settings.concurrent_updates)
+        .concurrent_updates(PerUserUpdateProcessor(settings.concurrent_updates, db))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

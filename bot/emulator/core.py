@@ -702,6 +702,8 @@ class FakeTelegram:
         self._recent: dict[int | None, deque[float]] = {}
 
         self._time_offset = 0.0
+        # Seconds between performing a call and answering it (network latency).
+        self.response_delay = 0.0
         self.seq = 0  # global change counter: every message creation/edit bumps it
         self._ids = itertools.count(1)
         self._next_update_id = 500_000_001
@@ -827,6 +829,9 @@ class FakeTelegram:
             return self._finish(method, params, exc)
         if fault is not None:
             return self._finish(method, params, ApiError(fault.status, fault.description, fault.parameters))
+        if self.response_delay and method.lower() != "getupdates":
+            # The user already sees the message; the bot hears back a round trip later.
+            await asyncio.sleep(self.response_delay)
         return self._finish(method, params, None, result)
 
     def _finish(
