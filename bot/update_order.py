@@ -35,6 +35,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int, db: Database) -> None:
         super().__init__(QUEUE_LIMIT)
         self._db = db
+        self.parallel_limit = max_concurrent_updates
         self._work = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}

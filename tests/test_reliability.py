@@ -295,7 +295,10 @@ def _twice(user: TelegramUser, first: str, second: str | None = None) -> None:
 
 async def test_concurrent_updates_are_enabled(db: Database) -> None:
     async with running_bot(db) as h:
-        assert h.app.concurrent_updates == 8
+        from bot.update_order import PerUserUpdateProcessor
+
+        processor = h.app.update_processor
+        assert isinstance(processor, PerUserUpdateProcessor) and processor.parallel_limit == 8
 
 
 @pytest.mark.parametrize("first,second", [("✅ Done", None), ("Skip", "✅ Done"), ("✅ Done", "Skip")])

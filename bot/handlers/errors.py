@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy import update as sql_update
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -19,7 +19,7 @@ log = logging.getLogger("bot.errors")
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
     chat_id = user_id = None
-    kind = "job" if update is None else "update"
+    kind = "background task" if update is None else "update"
     if isinstance(update, Update):
         chat_id = update.effective_chat.id if update.effective_chat else None
         user_id = update.effective_user.id if update.effective_user else None
@@ -32,6 +32,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
                                 .values(blocked=True, next_reminder_at=None))
         except Exception:
             log.exception("could not mark user %s blocked", user_id)
+        return
+    if update is None and isinstance(error, NetworkError):
+        # Polling or a job lost Telegram for a moment; PTB retries, no traceback needed.
+        log.warning("Telegram unreachable (%s: %s); retrying", type(error).__name__, error)
         return
     log.error("error handling %s (chat %s, user %s): %s", kind, chat_id, user_id,
               type(error).__name__, exc_info=error)
