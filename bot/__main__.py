@@ -21,12 +21,18 @@ log = logging.getLogger("bot")
 
 def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Stretch Coach Telegram bot")
-    parser.add_argument("mode", nargs="?", default="run", choices=("run", "webhook", "demo"),
-                        help="run: long polling (default); webhook: serve $PORT; demo: chat in the "
-                        "terminal with no token and no network")
+    parser.add_argument(
+        "mode",
+        nargs="?",
+        default="run",
+        choices=("run", "webhook", "demo"),
+        help="run: long polling (default); webhook: serve $PORT; demo: chat in the "
+        "terminal with no token and no network",
+    )
     parser.add_argument("--webhook", action="store_true", help="same as the 'webhook' mode")
-    parser.add_argument("--fast", type=float, default=None,
-                        help="demo only: speed hold timers up by this factor (e.g. 10)")
+    parser.add_argument(
+        "--fast", type=float, default=None, help="demo only: speed hold timers up by this factor (e.g. 10)"
+    )
     args = parser.parse_args(argv)
     if args.webhook:
         args.mode = "webhook"
@@ -45,20 +51,25 @@ def check_webhook_config(settings: Settings) -> None:
     """
     url = settings.webhook_url.strip()
     if not url:
-        raise ConfigError("WEBHOOK_URL is not set; webhook mode needs the public HTTPS URL "
-                          "Telegram should call (e.g. https://example.com/telegram).")
+        raise ConfigError(
+            "WEBHOOK_URL is not set; webhook mode needs the public HTTPS URL "
+            "Telegram should call (e.g. https://example.com/telegram)."
+        )
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ConfigError("WEBHOOK_URL must be a full URL such as https://example.com/telegram.")
     secret = settings.webhook_secret.get_secret_value()
     if not secret:
-        raise ConfigError("WEBHOOK_SECRET is not set; webhook mode refuses to start without it "
-                          "(Telegram sends it with every update; requests without it get 403). "
-                          "Give every process the same value, e.g. the output of "
-                          "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`.")
+        raise ConfigError(
+            "WEBHOOK_SECRET is not set; webhook mode refuses to start without it "
+            "(Telegram sends it with every update; requests without it get 403). "
+            "Give every process the same value, e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
+        )
     if not SECRET_PATTERN.match(secret):
-        raise ConfigError("WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and - "
-                          "(1-256 characters), as Telegram requires.")
+        raise ConfigError(
+            "WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and - (1-256 characters), as Telegram requires."
+        )
 
 
 async def prepare_database(settings: Settings) -> None:
@@ -92,8 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         asyncio.run(prepare_database(settings))
     except Exception as exc:
-        print(f"stretch-coach: cannot prepare the database: {type(exc).__name__}: {exc}",
-              file=sys.stderr)
+        print(f"stretch-coach: cannot prepare the database: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 3
     log.info("database ready; starting in %s mode", args.mode)
     app = build_application(settings, Database(settings.database_url))
@@ -101,8 +111,9 @@ def main(argv: list[str] | None = None) -> int:
         _serve(app, settings, args.mode)
     except (NetworkError, InvalidToken) as exc:
         # PTB's InvalidToken quotes the token itself: redact what bypasses logging too.
-        print(f"stretch-coach: cannot reach Telegram: {type(exc).__name__}: {redact(str(exc))}",
-              file=sys.stderr)
+        print(
+            f"stretch-coach: cannot reach Telegram: {type(exc).__name__}: {redact(str(exc))}", file=sys.stderr
+        )
         return 4
     return 0
 

@@ -47,8 +47,9 @@ PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     # Deliberate silence for edits and channel posts; groups only hear "talk to me privately".
-    app.add_handler(MessageHandler(filters.UpdateType.EDITED | filters.UpdateType.CHANNEL_POSTS,
-                                   general.ignore), group=-1)
+    app.add_handler(
+        MessageHandler(filters.UpdateType.EDITED | filters.UpdateType.CHANNEL_POSTS, general.ignore), group=-1
+    )
     app.add_handler(MessageHandler(filters.ChatType.GROUPS, general.on_group), group=-1)
     # Buttons only live on messages in the presser's own private chat; others are refused here.
     app.add_handler(TypeHandler(Update, general.refuse_foreign_button), group=-1)
@@ -103,8 +104,9 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     deps: Deps = app.bot_data[DEPS_KEY]
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in texts.COMMANDS])
     if app.job_queue is not None and app.bot_data.get("schedule_dispatch", True):
-        app.job_queue.run_repeating(reminders.dispatch_job, deps.settings.dispatch_interval_seconds,
-                                    first=1.0, name=DISPATCH_JOB)
+        app.job_queue.run_repeating(
+            reminders.dispatch_job, deps.settings.dispatch_interval_seconds, first=1.0, name=DISPATCH_JOB
+        )
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
@@ -150,5 +152,10 @@ def build_application(
     return app
 
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY,
-                   Update.CHANNEL_POST, Update.MY_CHAT_MEMBER]
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.CHANNEL_POST,
+    Update.MY_CHAT_MEMBER,
+]

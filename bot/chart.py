@@ -132,9 +132,7 @@ def render_progress_png(data: ChartData, weeks: int = 6) -> bytes | None:
             )
             _draw_calendar(fig.add_subplot(grid[0]), data, start, weeks)
             _draw_pain(fig.add_subplot(grid[1]), data, start)
-            fig.suptitle(
-                data.title, y=0.975, fontsize=16, fontweight="bold", color=_TEXT, parse_math=False
-            )
+            fig.suptitle(data.title, y=0.975, fontsize=16, fontweight="bold", color=_TEXT, parse_math=False)
             buf = io.BytesIO()
             canvas.print_png(buf)
             return buf.getvalue()
@@ -174,9 +172,7 @@ def _draw_calendar(ax: Axes, data: ChartData, start: date, weeks: int) -> None:
                 face, edge, text_color = _PALE_GREEN, _PALE_GREEN, _TEXT
             else:
                 face, edge, text_color = _MISSED, _MISSED, "#888888"
-            ax.add_patch(
-                Rectangle((x + 0.06, y + 0.06), 0.88, 0.88, facecolor=face, edgecolor=edge, lw=1)
-            )
+            ax.add_patch(Rectangle((x + 0.06, y + 0.06), 0.88, 0.88, facecolor=face, edgecolor=edge, lw=1))
             if not wide:
                 number_paths.append(_day_number_path(day.day))
                 number_xy.append((x + 0.5, y + 0.5))

@@ -54,7 +54,7 @@ class Transcript:
         for msg in list(self.fake.chats[self.user.chat_id].messages.values()):
             if msg.from_bot:
                 self._message(msg)
-        for answer in self.fake.callback_answers[self.answers:]:
+        for answer in self.fake.callback_answers[self.answers :]:
             if answer.get("text"):
                 self._print(f"   (notice: {answer['text']})")
         self.answers = len(self.fake.callback_answers)
@@ -77,10 +77,15 @@ class Transcript:
             self._print("\n" + _indent("🤖 ", "\n".join(part for part in (files, text) if part)))
         elif text != before[0]:
             appended = text.startswith(before[0])
-            self._print(_indent("   ✎ ", text[len(before[0]):].strip() if appended else text))
+            self._print(_indent("   ✎ ", text[len(before[0]) :].strip() if appended else text))
         if buttons:
-            self._print("   " + "  ".join(f"[{n}] {label}" if str(n) != label else f"[{n}]"
-                                         for n, label in zip(numbering(buttons), buttons, strict=True)))
+            self._print(
+                "   "
+                + "  ".join(
+                    f"[{n}] {label}" if str(n) != label else f"[{n}]"
+                    for n, label in zip(numbering(buttons), buttons, strict=True)
+                )
+            )
 
 
 def _indent(lead: str, text: str) -> str:
@@ -101,11 +106,16 @@ def _buttons(msg: StoredMessage) -> list[str]:
 
 
 def describe(attachment: Attachment) -> str:
-    """"photo: 72 KB PNG" for a photo, "document: data.json, 3 KB JSON" for a file."""
+    """ "photo: 72 KB PNG" for a photo, "document: data.json, 3 KB JSON" for a file."""
     data = attachment.data
     size = f"{max(1, round(len(data) / 1024))} KB"
-    kind = ("PNG" if data.startswith(b"\x89PNG") else "JPEG" if data.startswith(b"\xff\xd8")
-            else (attachment.mime_type or "").rsplit("/", 1)[-1].upper() or "file")
+    kind = (
+        "PNG"
+        if data.startswith(b"\x89PNG")
+        else "JPEG"
+        if data.startswith(b"\xff\xd8")
+        else (attachment.mime_type or "").rsplit("/", 1)[-1].upper() or "file"
+    )
     name = f"{attachment.filename}, " if attachment.filename and attachment.kind != "photo" else ""
     return f"{attachment.kind}: {name}{size} {kind}"
 
@@ -169,8 +179,9 @@ def _read_lines(stdin: TextIO, loop: asyncio.AbstractEventLoop, lines: asyncio.Q
 async def _await_answer(fake: FakeTelegram, before: tuple[int, int]) -> None:
     """Let the bot answer (and go quiet) before the next line is read."""
     with contextlib.suppress(TimeoutError):
-        await fake.wait_for(lambda: (fake.seq, len(fake.callback_answers)) != before,
-                            timeout=10, what="the bot's answer")
+        await fake.wait_for(
+            lambda: (fake.seq, len(fake.callback_answers)) != before, timeout=10, what="the bot's answer"
+        )
         await fake.settle(quiet=0.2, timeout=10)
 
 
@@ -189,14 +200,19 @@ async def _demo(speedup: float, stdin: TextIO, out: TextIO) -> int:
 
     loop = asyncio.get_running_loop()
     with tempfile.TemporaryDirectory(prefix="stretch-demo-") as tmp:
-        settings = load_settings(bot_token=DEMO_TOKEN, _env_file=None, timer_scale=1 / speedup,
-                                 database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'demo.sqlite3'}")
+        settings = load_settings(
+            bot_token=DEMO_TOKEN,
+            _env_file=None,
+            timer_scale=1 / speedup,
+            database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'demo.sqlite3'}",
+        )
         db = Database(settings.database_url)
         await upgrade(db)
         fake = FakeTelegram()
         user = fake.user(DEMO_USER_ID, "Sam")
-        app = build_application(settings, db, request=EmulatorRequest(fake),
-                                get_updates_request=EmulatorRequest(fake))
+        app = build_application(
+            settings, db, request=EmulatorRequest(fake), get_updates_request=EmulatorRequest(fake)
+        )
         transcript = Transcript(fake, user, out)
         await app.initialize()
         assert app.post_init is not None and app.updater is not None

@@ -57,9 +57,7 @@ def add_secret(secret: str) -> None:
 
 
 def configure_logging(level: str, token: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     add_secret(token)
     # One INFO line per HTTP request (with the URL) is noise at best; at DEBUG the operator
     # asked for everything (URLs are redacted like every other record).

@@ -15,8 +15,7 @@ DISCLAIMER = (
     "if you haven't already."
 )
 SCREEN_INTRO = (
-    "A few quick safety questions. Answer each with yes or no; they matter even if they "
-    "seem unrelated."
+    "A few quick safety questions. Answer each with yes or no; they matter even if they seem unrelated."
 )
 RESCREEN_INTRO = "Your pain has gone up, so let's re-check a few safety signs."
 EMERGENCY = (
@@ -44,9 +43,7 @@ TIMEZONE_HINT = (
 )
 TIMEZONE_SUGGEST = "Did you mean one of these?"
 TIMEZONE_SET = "Time zone set: {zone}."
-ASK_TIME = (
-    "What time should I remind you each day? Tap a time or type one, like 07:30 or 7pm."
-)
+ASK_TIME = "What time should I remind you each day? Tap a time or type one, like 07:30 or 7pm."
 TIME_HINT = "I couldn't read “{text}” as a time. Try 07:30, 19:00 or 7pm."
 TIME_SET = "Reminders at {time} your time."
 ASK_FIRST = "You're all set! Do your first session now, or wait for your first reminder?"
@@ -85,8 +82,7 @@ BLOCKED_EMERGENCY = (
     "safety questions."
 )
 BLOCKED_DOCTOR = (
-    "Your program is paused until a clinician clears you to exercise. "
-    "Send /start when they have."
+    "Your program is paused until a clinician clears you to exercise. Send /start when they have."
 )
 UNKNOWN_COMMAND = "I don't know that command. Send /help to see what I can do."
 FREE_TEXT_IDLE = "I work with buttons and commands. Send /stretch to practise or /help for more."

@@ -40,6 +40,4 @@ async def current_revision(db: Database) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     async with db.engine.connect() as connection:
-        return await connection.run_sync(
-            lambda c: MigrationContext.configure(c).get_current_revision()
-        )
+        return await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())

@@ -55,8 +55,9 @@ async def emulator() -> AsyncIterator[tuple[FakeTelegram, str]]:
         await fake.aclose()
 
 
-async def start_bot(base_url: str, database_url: str, workdir: Path, *args: str, name: str = "bot",
-                    **env: str) -> BotProcess:
+async def start_bot(
+    base_url: str, database_url: str, workdir: Path, *args: str, name: str = "bot", **env: str
+) -> BotProcess:
     """Start `python -m bot *args` pointed at the emulator; returns once it is spawned."""
     full_env = {
         **os.environ,
@@ -73,7 +74,14 @@ async def start_bot(base_url: str, database_url: str, workdir: Path, *args: str,
     log_path = workdir / f"{name}.log"
     handle = log_path.open("ab")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=str(ROOT), env=full_env, stdout=handle, stderr=handle,
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=str(ROOT),
+        env=full_env,
+        stdout=handle,
+        stderr=handle,
     )
     handle.close()
     return BotProcess(process, log_path, full_env)
@@ -82,6 +90,10 @@ async def start_bot(base_url: str, database_url: str, workdir: Path, *args: str,
 async def wait_until_polling(fake: FakeTelegram, timeout: float = 30.0) -> None:
     """The bot is up when it has registered its commands and asked for updates."""
     # A long poll is only logged in fake.calls when it returns (up to 10 s later): a waiting poll counts.
-    await fake.wait_for(lambda: bool(fake.calls_to("setMyCommands"))
-                        and (bool(fake.calls_to("getUpdates")) or fake.long_polling),
-                        timeout=timeout, what="the bot to start polling")
+    await fake.wait_for(
+        lambda: (
+            bool(fake.calls_to("setMyCommands")) and (bool(fake.calls_to("getUpdates")) or fake.long_polling)
+        ),
+        timeout=timeout,
+        what="the bot to start polling",
+    )

@@ -195,6 +195,4 @@ def test_never_imports_pyplot() -> None:
         "assert render_progress_png(ChartData(d, frozenset({d}), frozenset(), ()))\n"
         "assert 'matplotlib.pyplot' not in sys.modules\n"
     )
-    subprocess.run(
-        [sys.executable, "-c", code], check=True, timeout=120, cwd=Path(__file__).parents[1]
-    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120, cwd=Path(__file__).parents[1])

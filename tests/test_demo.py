@@ -27,16 +27,24 @@ class Console:
         env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONUNBUFFERED": "1"}
         env.pop("BOT_TOKEN", None)  # the demo needs none
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "demo", *args, cwd=str(ROOT), env=env,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT)
+            sys.executable,
+            "-m",
+            "bot",
+            "demo",
+            *args,
+            cwd=str(ROOT),
+            env=env,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
         return cls(process)
 
     async def expect(self, needle: str, timeout: float = STEP_TIMEOUT) -> str:
         assert self.process.stdout is not None
         try:
             async with asyncio.timeout(timeout):
-                while needle not in self.output[self._seen:]:
+                while needle not in self.output[self._seen :]:
                     chunk = await self.process.stdout.read(4096)
                     if not chunk:
                         break
@@ -45,7 +53,7 @@ class Console:
             pass
         found = self.output.find(needle, self._seen)
         assert found >= 0, f"no {needle!r} in the demo's output:\n{self.output[-3000:]}"
-        shown = self.output[self._seen:found + len(needle)]
+        shown = self.output[self._seen : found + len(needle)]
         self._seen = found + len(needle)
         return shown
 

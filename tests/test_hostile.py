@@ -28,29 +28,19 @@ CHANNEL_ID = -1009876543210
 # --------------------------------------------------------------------------- invariants
 
 _INVARIANTS = {
-    "duplicate result for (session, exercise, side)":
-        "SELECT session_id, exercise_key, side FROM exercise_results "
-        "GROUP BY session_id, exercise_key, side HAVING COUNT(*) > 1",
-    "result without a session":
-        "SELECT r.id FROM exercise_results r LEFT JOIN practice_sessions s ON s.id = r.session_id "
-        "WHERE s.id IS NULL",
-    "session without a user":
-        "SELECT s.id FROM practice_sessions s LEFT JOIN users u ON u.id = s.user_id WHERE u.id IS NULL",
-    "more than one open session per user":
-        "SELECT user_id FROM practice_sessions WHERE status = 'open' GROUP BY user_id HAVING COUNT(*) > 1",
-    "reminder log without a user":
-        "SELECT r.id FROM reminder_log r LEFT JOIN users u ON u.id = r.user_id WHERE u.id IS NULL",
-    "phase change without a user":
-        "SELECT p.id FROM phase_changes p LEFT JOIN users u ON u.id = p.user_id WHERE u.id IS NULL",
-    "screening answer without a user":
-        "SELECT a.id FROM screening_answers a LEFT JOIN users u ON u.id = a.user_id WHERE u.id IS NULL",
-    "pain rating outside 0-10":
-        "SELECT id FROM practice_sessions WHERE pain_before NOT BETWEEN 0 AND 10 "
-        "OR pain_after NOT BETWEEN 0 AND 10",
-    "session step outside the routine":
-        "SELECT id FROM practice_sessions WHERE step < 0 OR step > 13",
-    "unknown outcome":
-        "SELECT id FROM exercise_results WHERE outcome NOT IN ('done', 'skipped', 'stopped_pain')",
+    "duplicate result for (session, exercise, side)": "SELECT session_id, exercise_key, side FROM exercise_results "
+    "GROUP BY session_id, exercise_key, side HAVING COUNT(*) > 1",
+    "result without a session": "SELECT r.id FROM exercise_results r LEFT JOIN practice_sessions s ON s.id = r.session_id "
+    "WHERE s.id IS NULL",
+    "session without a user": "SELECT s.id FROM practice_sessions s LEFT JOIN users u ON u.id = s.user_id WHERE u.id IS NULL",
+    "more than one open session per user": "SELECT user_id FROM practice_sessions WHERE status = 'open' GROUP BY user_id HAVING COUNT(*) > 1",
+    "reminder log without a user": "SELECT r.id FROM reminder_log r LEFT JOIN users u ON u.id = r.user_id WHERE u.id IS NULL",
+    "phase change without a user": "SELECT p.id FROM phase_changes p LEFT JOIN users u ON u.id = p.user_id WHERE u.id IS NULL",
+    "screening answer without a user": "SELECT a.id FROM screening_answers a LEFT JOIN users u ON u.id = a.user_id WHERE u.id IS NULL",
+    "pain rating outside 0-10": "SELECT id FROM practice_sessions WHERE pain_before NOT BETWEEN 0 AND 10 "
+    "OR pain_after NOT BETWEEN 0 AND 10",
+    "session step outside the routine": "SELECT id FROM practice_sessions WHERE step < 0 OR step > 13",
+    "unknown outcome": "SELECT id FROM exercise_results WHERE outcome NOT IN ('done', 'skipped', 'stopped_pain')",
 }
 
 
@@ -320,8 +310,11 @@ async def session_moved_on(c: Ctx) -> None:
 
 async def _session_row(c: Ctx) -> tuple[str, str, int]:
     async with c.h.db.engine.connect() as conn:
-        row = (await conn.execute(text("SELECT status, stage, step FROM practice_sessions WHERE id = :i"),
-                                  {"i": c.session_id})).one()
+        row = (
+            await conn.execute(
+                text("SELECT status, stage, step FROM practice_sessions WHERE id = :i"), {"i": c.session_id}
+            )
+        ).one()
     return tuple(row)  # type: ignore[return-value]
 
 
@@ -352,11 +345,17 @@ CASES = [
     Case("emoji-only-idle", idle, say("🧘‍♀️🔥💥🫠"), "reply", texts.FREE_TEXT_IDLE),
     Case("zero-width-idle", idle, say("\u200b\u200d\ufeff"), "reply", texts.FREE_TEXT_IDLE),
     Case("control-chars-at-timezone", at_timezone, say("\x00\x01\x7f"), "reply", "time zone"),
-    Case("html-at-timezone", at_timezone, say("<b>x</b><script>alert(1)</script>"), "reply",
-         "<script>alert(1)</script>"),
+    Case(
+        "html-at-timezone",
+        at_timezone,
+        say("<b>x</b><script>alert(1)</script>"),
+        "reply",
+        "<script>alert(1)</script>",
+    ),
     Case("markdown-at-time", at_time, say("*_[`]("), "reply", "couldn't read"),
-    Case("sql-text-idle", idle, say("'; DROP TABLE users; --"), "reply", texts.FREE_TEXT_IDLE,
-         alex_unchanged),
+    Case(
+        "sql-text-idle", idle, say("'; DROP TABLE users; --"), "reply", texts.FREE_TEXT_IDLE, alex_unchanged
+    ),
     # ----- times and zones that do not exist
     Case("time-25:61", at_time, say("25:61"), "reply", "couldn't read “25:61”"),
     Case("time-24:00", at_time, say("24:00"), "reply", "couldn't read"),
@@ -376,95 +375,259 @@ CASES = [
     # ----- commands
     Case("unknown-command", idle, say("/foobar"), "reply", texts.UNKNOWN_COMMAND),
     Case("bare-slash", idle, say("/"), "reply", texts.UNKNOWN_COMMAND),
-    Case("stretch-with-sql-args", in_session, say("/stretch ' OR 1=1; DROP TABLE users; --"), "reply",
-         "session in progress", session_untouched),
+    Case(
+        "stretch-with-sql-args",
+        in_session,
+        say("/stretch ' OR 1=1; DROP TABLE users; --"),
+        "reply",
+        "session in progress",
+        session_untouched,
+    ),
     Case("start-with-4000-junk-args", idle, say("/start " + "🧨" * 4000), "reply", "Welcome back"),
-    Case("delete-with-args-asks-first", idle, say("/delete yes now"), "reply", "Are you sure?",
-         alex_unchanged),
+    Case(
+        "delete-with-args-asks-first", idle, say("/delete yes now"), "reply", "Are you sure?", alex_unchanged
+    ),
     Case("uppercase-command", in_session, say("/STRETCH"), "reply", "session in progress"),
     Case("command-for-this-bot", idle, say(f"/help@{BOT_USERNAME}"), "reply", "Here's what I can do"),
-    Case("command-for-another-bot", idle, say("/delete@some_other_bot"), "reply", texts.UNKNOWN_COMMAND,
-         alex_unchanged),
+    Case(
+        "command-for-another-bot",
+        idle,
+        say("/delete@some_other_bot"),
+        "reply",
+        texts.UNKNOWN_COMMAND,
+        alex_unchanged,
+    ),
     Case("cancel-with-nothing-to-cancel", idle, say("/cancel"), "reply", texts.NOTHING_TO_CANCEL),
     # ----- edited messages: a deliberate silence, never a re-run
     Case("edit-to-delete", idle, edit_last_own("/delete"), "silence", check=alex_unchanged),
     Case("edit-to-time-mid-session", in_session, edit_last_own("25:61"), "silence", check=session_untouched),
     # ----- media in the middle of a session
     Case("sticker-in-session", in_session, media("sticker"), "reply", CANT_READ, session_untouched),
-    Case("photo-with-command-caption", in_session, media("photo", caption="/delete"), "reply", CANT_READ,
-         alex_unchanged),
+    Case(
+        "photo-with-command-caption",
+        in_session,
+        media("photo", caption="/delete"),
+        "reply",
+        CANT_READ,
+        alex_unchanged,
+    ),
     Case("voice-in-session", in_session, media("voice"), "reply", CANT_READ),
-    Case("document-in-session", in_session, media("document", data=b"\x00" * 10, filename="x.exe"),
-         "reply", CANT_READ),
-    Case("location-in-session", in_session, media("location", latitude=52.52, longitude=13.4), "reply",
-         "haven't kept it", session_untouched),
-    Case("location-out-of-range-at-timezone", at_timezone,
-         raw_message({"location": {"latitude": 95.0, "longitude": 200.0}}), "reply", "time zone"),
-    Case("dice-in-session", in_session, raw_message({"dice": {"emoji": "🎲", "value": 6}}), "reply",
-         CANT_READ),
-    Case("contact-in-session", in_session,
-         raw_message({"contact": {"phone_number": "+100", "first_name": "X"}}), "reply", CANT_READ),
+    Case(
+        "document-in-session",
+        in_session,
+        media("document", data=b"\x00" * 10, filename="x.exe"),
+        "reply",
+        CANT_READ,
+    ),
+    Case(
+        "location-in-session",
+        in_session,
+        media("location", latitude=52.52, longitude=13.4),
+        "reply",
+        "haven't kept it",
+        session_untouched,
+    ),
+    Case(
+        "location-out-of-range-at-timezone",
+        at_timezone,
+        raw_message({"location": {"latitude": 95.0, "longitude": 200.0}}),
+        "reply",
+        "time zone",
+    ),
+    Case(
+        "dice-in-session", in_session, raw_message({"dice": {"emoji": "🎲", "value": 6}}), "reply", CANT_READ
+    ),
+    Case(
+        "contact-in-session",
+        in_session,
+        raw_message({"contact": {"phone_number": "+100", "first_name": "X"}}),
+        "reply",
+        CANT_READ,
+    ),
     # ----- groups and channels
-    Case("group-command", idle,
-         lambda c: c.h.fake.group_message(GROUP_ID, c.alex, "/start") and None, "reply",
-         texts.GROUP_ONLY_PRIVATE),
-    Case("group-delete-for-this-bot", idle,
-         lambda c: c.h.fake.group_message(GROUP_ID, c.alex, f"/delete@{BOT_USERNAME}") and None,
-         "reply", texts.GROUP_ONLY_PRIVATE, alex_unchanged),
-    Case("group-chatter", idle, lambda c: c.h.fake.group_message(GROUP_ID, c.alex, "hello all") and None,
-         "silence"),
-    Case("channel-post-command", idle, lambda c: c.h.fake.channel_post(CHANNEL_ID, "/start") and None,
-         "silence"),
-    Case("channel-post-delete", idle, lambda c: c.h.fake.channel_post(CHANNEL_ID, "/delete") and None,
-         "silence", check=alex_unchanged),
-    Case("edited-channel-post", idle, raw_update(lambda c: {"edited_channel_post": {
-        "message_id": 9, "date": 1, "edit_date": 2, "text": "/start",
-        "chat": {"id": CHANNEL_ID, "type": "channel", "title": "C"}}}), "silence"),
+    Case(
+        "group-command",
+        idle,
+        lambda c: c.h.fake.group_message(GROUP_ID, c.alex, "/start") and None,
+        "reply",
+        texts.GROUP_ONLY_PRIVATE,
+    ),
+    Case(
+        "group-delete-for-this-bot",
+        idle,
+        lambda c: c.h.fake.group_message(GROUP_ID, c.alex, f"/delete@{BOT_USERNAME}") and None,
+        "reply",
+        texts.GROUP_ONLY_PRIVATE,
+        alex_unchanged,
+    ),
+    Case(
+        "group-chatter",
+        idle,
+        lambda c: c.h.fake.group_message(GROUP_ID, c.alex, "hello all") and None,
+        "silence",
+    ),
+    Case(
+        "channel-post-command",
+        idle,
+        lambda c: c.h.fake.channel_post(CHANNEL_ID, "/start") and None,
+        "silence",
+    ),
+    Case(
+        "channel-post-delete",
+        idle,
+        lambda c: c.h.fake.channel_post(CHANNEL_ID, "/delete") and None,
+        "silence",
+        check=alex_unchanged,
+    ),
+    Case(
+        "edited-channel-post",
+        idle,
+        raw_update(
+            lambda c: {
+                "edited_channel_post": {
+                    "message_id": 9,
+                    "date": 1,
+                    "edit_date": 2,
+                    "text": "/start",
+                    "chat": {"id": CHANNEL_ID, "type": "channel", "title": "C"},
+                }
+            }
+        ),
+        "silence",
+    ),
     # ----- forged, malformed and oversized callback data
     Case("step-unknown-session", in_session, press("x:999999:0:d"), "toast", ENDED, session_untouched),
-    Case("step-bad-action", in_session, press(lambda c: f"x:{c.session_id}:0:zz"), "toast",
-         texts.BUTTON_EXPIRED, session_untouched),
-    Case("step-index-out-of-range", in_session, press(lambda c: f"x:{c.session_id}:99:d"), "toast",
-         texts.BUTTON_EXPIRED, session_untouched),
+    Case(
+        "step-bad-action",
+        in_session,
+        press(lambda c: f"x:{c.session_id}:0:zz"),
+        "toast",
+        texts.BUTTON_EXPIRED,
+        session_untouched,
+    ),
+    Case(
+        "step-index-out-of-range",
+        in_session,
+        press(lambda c: f"x:{c.session_id}:99:d"),
+        "toast",
+        texts.BUTTON_EXPIRED,
+        session_untouched,
+    ),
     Case("step-negative-session", in_session, press("x:-1:0:d"), "toast", texts.BUTTON_EXPIRED),
-    Case("step-extra-parts", in_session, press(lambda c: f"x:{c.session_id}:0:d:again"), "toast",
-         texts.BUTTON_EXPIRED, session_untouched),
+    Case(
+        "step-extra-parts",
+        in_session,
+        press(lambda c: f"x:{c.session_id}:0:d:again"),
+        "toast",
+        texts.BUTTON_EXPIRED,
+        session_untouched,
+    ),
     Case("step-empty-parts", in_session, press("x:::"), "toast", texts.BUTTON_EXPIRED),
-    Case("step-stale-index", in_session, press(lambda c: f"x:{c.session_id}:3:d"), "toast",
-         "Already recorded", session_untouched),
-    Case("step-null-byte", in_session, press(lambda c: f"x:{c.session_id}\x00:0:d"), "toast",
-         texts.BUTTON_EXPIRED, session_untouched),
-    Case("step-superscript-digit", in_session, press(lambda c: f"x:{c.session_id}:²:d"), "toast",
-         texts.BUTTON_EXPIRED, session_untouched),
-    Case("step-oversized-data", in_session, press(lambda c: f"x:{c.session_id}:0:d" + "9" * 100), "toast",
-         texts.BUTTON_EXPIRED, session_untouched),
+    Case(
+        "step-stale-index",
+        in_session,
+        press(lambda c: f"x:{c.session_id}:3:d"),
+        "toast",
+        "Already recorded",
+        session_untouched,
+    ),
+    Case(
+        "step-null-byte",
+        in_session,
+        press(lambda c: f"x:{c.session_id}\x00:0:d"),
+        "toast",
+        texts.BUTTON_EXPIRED,
+        session_untouched,
+    ),
+    Case(
+        "step-superscript-digit",
+        in_session,
+        press(lambda c: f"x:{c.session_id}:²:d"),
+        "toast",
+        texts.BUTTON_EXPIRED,
+        session_untouched,
+    ),
+    Case(
+        "step-oversized-data",
+        in_session,
+        press(lambda c: f"x:{c.session_id}:0:d" + "9" * 100),
+        "toast",
+        texts.BUTTON_EXPIRED,
+        session_untouched,
+    ),
     Case("oversized-junk-data", in_session, press("pb:" + "🧨" * 300), "toast", texts.BUTTON_EXPIRED),
     Case("empty-data", in_session, press(""), "toast", texts.BUTTON_EXPIRED),
     Case("unknown-prefix", in_session, press("zz:1:2:3"), "toast", texts.BUTTON_EXPIRED),
     Case("no-data-game-query", in_session, raw_callback(None, _no_data), "toast", texts.BUTTON_EXPIRED),
-    Case("inline-query-without-message-start", idle, raw_callback("go:now", _inline), "toast",
-         texts.BUTTON_EXPIRED),
-    Case("inline-query-without-message-step", in_session, raw_callback("x:{sid}:0:d", _inline), "toast",
-         texts.BUTTON_EXPIRED, session_untouched),
-    Case("button-on-a-group-message", in_session, alex_presses_in_group, "toast", texts.BUTTON_EXPIRED,
-         session_untouched),
+    Case(
+        "inline-query-without-message-start",
+        idle,
+        raw_callback("go:now", _inline),
+        "toast",
+        texts.BUTTON_EXPIRED,
+    ),
+    Case(
+        "inline-query-without-message-step",
+        in_session,
+        raw_callback("x:{sid}:0:d", _inline),
+        "toast",
+        texts.BUTTON_EXPIRED,
+        session_untouched,
+    ),
+    Case(
+        "button-on-a-group-message",
+        in_session,
+        alex_presses_in_group,
+        "toast",
+        texts.BUTTON_EXPIRED,
+        session_untouched,
+    ),
     Case("step-ten-digit-session", in_session, press("x:2147483648:0:d"), "toast", texts.BUTTON_EXPIRED),
-    Case("inaccessible-old-message-still-works", in_session, raw_callback("x:{sid}:0:d", _inaccessible),
-         "reply", "Exercise 1 of 7", session_moved_on),
+    Case(
+        "inaccessible-old-message-still-works",
+        in_session,
+        raw_callback("x:{sid}:0:d", _inaccessible),
+        "reply",
+        "Exercise 1 of 7",
+        session_moved_on,
+    ),
     # ----- pain ratings outside 0-10
     Case("pain-11", pain_before, press(lambda c: f"pb:{c.session_id}:11"), "toast", texts.BUTTON_EXPIRED),
-    Case("pain-negative", pain_before, press(lambda c: f"pb:{c.session_id}:-1"), "toast",
-         texts.BUTTON_EXPIRED),
-    Case("pain-fraction", pain_before, press(lambda c: f"pb:{c.session_id}:5.5"), "toast",
-         texts.BUTTON_EXPIRED),
-    Case("pain-huge", pain_before, press(lambda c: f"pb:{c.session_id}:{'9' * 40}"), "toast",
-         texts.BUTTON_EXPIRED),
-    Case("pain-superscript", pain_before, press(lambda c: f"pb:{c.session_id}:²"), "toast",
-         texts.BUTTON_EXPIRED),
-    Case("pain-after-42", at_pain_after, press(lambda c: f"pa:{c.session_id}:42"), "toast",
-         texts.BUTTON_EXPIRED),
-    Case("pain-before-again-mid-session", in_session, press(lambda c: f"pb:{c.session_id}:9"), "toast",
-         "Already noted", session_untouched),
+    Case(
+        "pain-negative", pain_before, press(lambda c: f"pb:{c.session_id}:-1"), "toast", texts.BUTTON_EXPIRED
+    ),
+    Case(
+        "pain-fraction", pain_before, press(lambda c: f"pb:{c.session_id}:5.5"), "toast", texts.BUTTON_EXPIRED
+    ),
+    Case(
+        "pain-huge",
+        pain_before,
+        press(lambda c: f"pb:{c.session_id}:{'9' * 40}"),
+        "toast",
+        texts.BUTTON_EXPIRED,
+    ),
+    Case(
+        "pain-superscript",
+        pain_before,
+        press(lambda c: f"pb:{c.session_id}:²"),
+        "toast",
+        texts.BUTTON_EXPIRED,
+    ),
+    Case(
+        "pain-after-42",
+        at_pain_after,
+        press(lambda c: f"pa:{c.session_id}:42"),
+        "toast",
+        texts.BUTTON_EXPIRED,
+    ),
+    Case(
+        "pain-before-again-mid-session",
+        in_session,
+        press(lambda c: f"pb:{c.session_id}:9"),
+        "toast",
+        "Already noted",
+        session_untouched,
+    ),
     # ----- other handlers fed nonsense or out of order
     Case("reminder-unknown-log", idle, press("rm:99999:go"), "toast", texts.BUTTON_EXPIRED),
     Case("reminder-non-numeric", idle, press("rm:abc:s30"), "toast", texts.BUTTON_EXPIRED),
@@ -480,50 +643,132 @@ CASES = [
     Case("screen-cleared-when-clear", idle, press("scr:cleared"), "toast", texts.BUTTON_EXPIRED),
     Case("onboarding-out-of-order", idle, press("ob:agree"), "toast", texts.BUTTON_EXPIRED),
     Case("start-now-before-start", new_user, press("go:now"), "toast", texts.NOT_STARTED),
-    Case("hurt-choice-when-not-hurt", in_session, press(lambda c: f"h:{c.session_id}:0:n"), "toast",
-         "Already chosen", session_untouched),
+    Case(
+        "hurt-choice-when-not-hurt",
+        in_session,
+        press(lambda c: f"h:{c.session_id}:0:n"),
+        "toast",
+        "Already chosen",
+        session_untouched,
+    ),
     # ----- another user's buttons
-    Case("bob-forges-alex-step", bob_in_session, press(lambda c: f"x:{c.session_id}:0:d", "bob"), "toast",
-         ENDED, session_untouched),
-    Case("bob-presses-alex-message", bob_in_session, bob_presses_alex_message, "toast", texts.BUTTON_EXPIRED,
-         session_untouched),
-    Case("bob-forges-alex-erase", bob_in_session, press(lambda c: f"del:{c.alex_db_id}:yes", "bob"),
-         "toast", texts.BUTTON_EXPIRED, alex_unchanged),
-    Case("bob-forges-alex-resume", bob_in_session, press(lambda c: f"rs:{c.session_id}:e", "bob"), "toast",
-         ENDED, session_untouched),
-    Case("stranger-forges-alex-pain", in_session, press(lambda c: f"pb:{c.session_id}:3", "bob"), "toast",
-         texts.NOT_STARTED),
+    Case(
+        "bob-forges-alex-step",
+        bob_in_session,
+        press(lambda c: f"x:{c.session_id}:0:d", "bob"),
+        "toast",
+        ENDED,
+        session_untouched,
+    ),
+    Case(
+        "bob-presses-alex-message",
+        bob_in_session,
+        bob_presses_alex_message,
+        "toast",
+        texts.BUTTON_EXPIRED,
+        session_untouched,
+    ),
+    Case(
+        "bob-forges-alex-erase",
+        bob_in_session,
+        press(lambda c: f"del:{c.alex_db_id}:yes", "bob"),
+        "toast",
+        texts.BUTTON_EXPIRED,
+        alex_unchanged,
+    ),
+    Case(
+        "bob-forges-alex-resume",
+        bob_in_session,
+        press(lambda c: f"rs:{c.session_id}:e", "bob"),
+        "toast",
+        ENDED,
+        session_untouched,
+    ),
+    Case(
+        "stranger-forges-alex-pain",
+        in_session,
+        press(lambda c: f"pb:{c.session_id}:3", "bob"),
+        "toast",
+        texts.NOT_STARTED,
+    ),
     # ----- a session that has ended, a user who ran /delete
     Case("cancelled-session-step", session_cancelled, press(lambda c: c.data(":d")), "toast", ENDED),
-    Case("cancelled-session-resume", session_cancelled, press(lambda c: f"rs:{c.session_id}:c"), "toast",
-         ENDED),
-    Case("deleted-old-step-button", deleted, press(lambda c: c.data(":d")), "toast", texts.NOT_STARTED,
-         alex_gone),
-    Case("deleted-erase-again", deleted, press(lambda c: f"del:{c.alex_db_id}:yes"), "toast",
-         texts.BUTTON_EXPIRED),
+    Case(
+        "cancelled-session-resume", session_cancelled, press(lambda c: f"rs:{c.session_id}:c"), "toast", ENDED
+    ),
+    Case(
+        "deleted-old-step-button",
+        deleted,
+        press(lambda c: c.data(":d")),
+        "toast",
+        texts.NOT_STARTED,
+        alex_gone,
+    ),
+    Case(
+        "deleted-erase-again",
+        deleted,
+        press(lambda c: f"del:{c.alex_db_id}:yes"),
+        "toast",
+        texts.BUTTON_EXPIRED,
+    ),
     Case("deleted-stretch", deleted, say("/stretch"), "reply", texts.NOT_STARTED, alex_gone),
     Case("deleted-text", deleted, say("hello?"), "reply", texts.NOT_STARTED, alex_gone),
     Case("deleted-sticker", deleted, media("sticker"), "reply", texts.NOT_STARTED, alex_gone),
-    Case("deleted-location", deleted, media("location", latitude=1.0, longitude=1.0), "reply",
-         texts.NOT_STARTED, alex_gone),
+    Case(
+        "deleted-location",
+        deleted,
+        media("location", latitude=1.0, longitude=1.0),
+        "reply",
+        texts.NOT_STARTED,
+        alex_gone,
+    ),
     Case("deleted-export", deleted, say("/export"), "reply", "I have no data about you", alex_gone),
     Case("deleted-delete", deleted, say("/delete"), "reply", "I have no data about you", alex_gone),
     Case("deleted-progress", deleted, say("/progress"), "reply", texts.NOT_STARTED, alex_gone),
     Case("deleted-settings", deleted, say("/settings"), "reply", texts.NOT_STARTED, alex_gone),
-    Case("deleted-timer-fires", deleted_with_timer, lambda c: None, "silence", alex_gone,
-         after=wait_for_timer),
+    Case(
+        "deleted-timer-fires", deleted_with_timer, lambda c: None, "silence", alex_gone, after=wait_for_timer
+    ),
     Case("deleted-then-start-again", deleted, say("/start"), "reply", "Hi Alex"),
     # ----- update kinds the bot does not handle
-    Case("poll-update", idle, raw_update(lambda c: {"poll": {
-        "id": "1", "question": "?", "options": [{"text": "a", "voter_count": 1, "persistent_id": "1"}],
-        "total_voter_count": 1,
-        "is_closed": False, "is_anonymous": True, "type": "regular", "allows_multiple_answers": False,
-        "allows_revoting": False, "members_only": False}}),
-        "silence"),
-    Case("reaction-update", idle, raw_update(lambda c: {"message_reaction": {
-        "chat": {"id": c.alex.chat_id, "type": "private", "first_name": "Alex"}, "message_id": 1,
-        "user": c.alex.as_json(), "date": 1, "old_reaction": [],
-        "new_reaction": [{"type": "emoji", "emoji": "👍"}]}}), "silence"),
+    Case(
+        "poll-update",
+        idle,
+        raw_update(
+            lambda c: {
+                "poll": {
+                    "id": "1",
+                    "question": "?",
+                    "options": [{"text": "a", "voter_count": 1, "persistent_id": "1"}],
+                    "total_voter_count": 1,
+                    "is_closed": False,
+                    "is_anonymous": True,
+                    "type": "regular",
+                    "allows_multiple_answers": False,
+                    "allows_revoting": False,
+                    "members_only": False,
+                }
+            }
+        ),
+        "silence",
+    ),
+    Case(
+        "reaction-update",
+        idle,
+        raw_update(
+            lambda c: {
+                "message_reaction": {
+                    "chat": {"id": c.alex.chat_id, "type": "private", "first_name": "Alex"},
+                    "message_id": 1,
+                    "user": c.alex.as_json(),
+                    "date": 1,
+                    "old_reaction": [],
+                    "new_reaction": [{"type": "emoji", "emoji": "👍"}],
+                }
+            }
+        ),
+        "silence",
+    ),
 ]
 
 
@@ -548,8 +793,12 @@ async def test_hostile_update(db: Database, case: Case) -> None:
             await h.pump()
 
         assert h.errors == [], f"an exception reached the error handler: {h.errors!r}"
-        new = [m for chat in h.fake.chats.values() for m in chat.messages.values()
-               if m.from_bot and m.changed_seq > mark]
+        new = [
+            m
+            for chat in h.fake.chats.values()
+            for m in chat.messages.values()
+            if m.from_bot and m.changed_seq > mark
+        ]
         sent = [m.payload.get("text", m.payload.get("caption", "")) for m in new if m.seq > mark]
         toasts = [a.get("text") or "" for a in h.fake.callback_answers[answers:]]
         assert texts.ERROR not in sent

@@ -34,8 +34,12 @@ TELEGRAM_GLOBAL_LIMIT = 30  # messages per second for one bot
 BURST_PER_CHAT = 3  # sends/edits one tap may cause in a chat: retire + note + next prompt
 # Cities a few hours apart: one of them is always past 08:30 and before 22:30 right now, so a
 # reminder at 08:00 is next due tomorrow and the local day cannot roll over during the test.
-CITIES = {"Berlin": "Europe/Berlin", "Tokyo": "Asia/Tokyo", "New York": "America/New_York",
-          "Los Angeles": "America/Los_Angeles"}
+CITIES = {
+    "Berlin": "Europe/Berlin",
+    "Tokyo": "Asia/Tokyo",
+    "New York": "America/New_York",
+    "Los Angeles": "America/Los_Angeles",
+}
 
 
 def pick_city(now: datetime) -> tuple[str, str]:
@@ -73,8 +77,13 @@ class Journey:
         self.runs += 1
         self.rejected.extend(self.calls_failed())
         self.fake.calls.clear()  # wait_until_polling looks for this run's first calls
-        self.bot = await start_bot(self.base_url, self.db.url, self.workdir, name=f"bot{self.runs}",
-                                   CLOCK_OFFSET_SECONDS=str(clock_offset))
+        self.bot = await start_bot(
+            self.base_url,
+            self.db.url,
+            self.workdir,
+            name=f"bot{self.runs}",
+            CLOCK_OFFSET_SECONDS=str(clock_offset),
+        )
         try:
             await wait_until_polling(self.fake, timeout=WAIT * 2)
         except TimeoutError:
@@ -101,14 +110,18 @@ class Journey:
 
     def _changed_since(self, mark: int) -> list[str]:
         chat = self.fake.chats[self.user.chat_id]
-        return [(m.payload.get("text") or m.payload.get("caption") or "")
-                for m in chat.messages.values() if m.from_bot and m.changed_seq > mark]
+        return [
+            (m.payload.get("text") or m.payload.get("caption") or "")
+            for m in chat.messages.values()
+            if m.from_bot and m.changed_seq > mark
+        ]
 
     async def see(self, needle: str, since: int, what: str = "") -> None:
         """Wait until a bot message sent or edited after change number `since` contains `needle`."""
         try:
-            await self.fake.wait_for(lambda: any(needle in t for t in self._changed_since(since)),
-                                     WAIT, repr(needle))
+            await self.fake.wait_for(
+                lambda: any(needle in t for t in self._changed_since(since)), WAIT, repr(needle)
+            )
         except TimeoutError:
             seen = [m.text for m in self.user.bot_messages()[-3:]]
             log = self.bot.log()[-3000:] if self.bot else ""
@@ -208,7 +221,11 @@ async def _first_session(j: Journey) -> None:
     await j.tap("▶️ Start now", "before we start")
     await j.tap("3", "Exercise 1 of 7 · Knees to chest")
     assert "Side: left leg" in j.last() and j.user.last_bot_message().buttons == [
-        "⏱ Start 20 s timer", "✅ Done", "Skip", "🛑 Stop - it hurts"]
+        "⏱ Start 20 s timer",
+        "✅ Done",
+        "Skip",
+        "🛑 Stop - it hurts",
+    ]
     # The hold timer runs out by itself (20 s at TIMER_SCALE 0.02) and says what to do next.
     started = monotonic_time.monotonic()
     await j.hold("⏱ Start 20 s timer", 20, "switch to the right leg")
@@ -244,8 +261,10 @@ async def _reminder_snooze_and_start(j: Journey, zone: str) -> None:
     mark = j.fake.seq
     due = await j.restart_at_next_reminder()
     local_due = due.astimezone(ZoneInfo(zone))
-    assert local_due.time() == time(8, 0) and local_due.date() > datetime.now(UTC).astimezone(
-        ZoneInfo(zone)).date()
+    assert (
+        local_due.time() == time(8, 0)
+        and local_due.date() > datetime.now(UTC).astimezone(ZoneInfo(zone)).date()
+    )
     await j.unprompted("Time to stretch", since=mark)
     reminder = j.user.last_bot_message()
     assert "Day 2 of 21" in (reminder.text or "")

@@ -145,9 +145,7 @@ def test_overdue_checkin_still_triggers() -> None:
     assert t is not None and t.new.phase is Phase.CHECKIN
 
 
-@pytest.mark.parametrize(
-    "state", [HABIT, CHECKIN, MAINT, PhaseState(Phase.DAILY, START, checkin_on=None)]
-)
+@pytest.mark.parametrize("state", [HABIT, CHECKIN, MAINT, PhaseState(Phase.DAILY, START, checkin_on=None)])
 def test_day_start_changes_nothing_otherwise(state: PhaseState) -> None:
     assert on_day_start(state, TODAY) is None
 

@@ -45,16 +45,24 @@ async def _start_session(h: Harness, user: TelegramUser, pain: str = "3") -> Non
 
 async def _results(db: Database) -> list[tuple[int, str, str, str]]:
     async with db.session() as s:
-        rows = await s.execute(select(ExerciseResult.session_id, ExerciseResult.exercise_key,
-                                      ExerciseResult.side, ExerciseResult.outcome)
-                               .order_by(ExerciseResult.id))
+        rows = await s.execute(
+            select(
+                ExerciseResult.session_id,
+                ExerciseResult.exercise_key,
+                ExerciseResult.side,
+                ExerciseResult.outcome,
+            ).order_by(ExerciseResult.id)
+        )
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
 async def _sessions(db: Database) -> list[tuple[str, str, int]]:
     async with db.session() as s:
-        rows = await s.execute(select(PracticeSession.status, PracticeSession.stage, PracticeSession.step)
-                               .order_by(PracticeSession.id))
+        rows = await s.execute(
+            select(PracticeSession.status, PracticeSession.stage, PracticeSession.step).order_by(
+                PracticeSession.id
+            )
+        )
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
@@ -161,8 +169,21 @@ class _Capture(logging.Handler):
         self.lines.append(self.format(record))
 
 
-LIBRARIES = ("", "httpx", "httpcore", "telegram", "telegram.ext", "apscheduler", "aiosqlite",
-             "asyncpg", "sqlalchemy", "aiohttp", "asyncio", "bot", "db")
+LIBRARIES = (
+    "",
+    "httpx",
+    "httpcore",
+    "telegram",
+    "telegram.ext",
+    "apscheduler",
+    "aiosqlite",
+    "asyncpg",
+    "sqlalchemy",
+    "aiohttp",
+    "asyncio",
+    "bot",
+    "db",
+)
 
 
 @contextmanager
@@ -196,8 +217,14 @@ async def http_harness(db: Database) -> AsyncIterator[tuple[Harness, Any]]:
     request URLs (which contain the token) pass through httpx and its logging."""
     fake = FakeTelegram()
     runner, base_url = await start_server(fake, "127.0.0.1", 0)
-    config = load_settings(bot_token=TOKEN, database_url=db.url, timer_scale=0.01, _env_file=None,
-                           telegram_base_url=base_url, telegram_base_file_url=file_url(base_url))
+    config = load_settings(
+        bot_token=TOKEN,
+        database_url=db.url,
+        timer_scale=0.01,
+        _env_file=None,
+        telegram_base_url=base_url,
+        telegram_base_file_url=file_url(base_url),
+    )
     app = build_application(config, db, schedule_dispatch=False, rate_limit=False)
     h = Harness(fake, app, db)
 
@@ -233,10 +260,19 @@ async def test_the_token_never_reaches_a_log_record_or_an_exception_text(db: Dat
             await h.say(alex, "/help")
             # Telegram unreachable: the transport error (and the apology that cannot be sent).
             await runner.cleanup()
-            await h.process_raw({"update_id": 1, "message": {
-                "message_id": 99, "date": 1, "text": "/help", "from": alex.as_json(),
-                "chat": {"id": alex.chat_id, "type": "private", "first_name": "Alex"},
-                "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}})
+            await h.process_raw(
+                {
+                    "update_id": 1,
+                    "message": {
+                        "message_id": 99,
+                        "date": 1,
+                        "text": "/help",
+                        "from": alex.as_json(),
+                        "chat": {"id": alex.chat_id, "type": "private", "first_name": "Alex"},
+                        "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+                    },
+                }
+            )
             errors = list(h.errors)
     assert len(errors) == 2, errors
     assert any(r.name.startswith("httpx") for r in capture.records), "httpx was not heard at DEBUG"
@@ -302,8 +338,9 @@ async def test_concurrent_updates_are_enabled(db: Database) -> None:
 
 
 @pytest.mark.parametrize("first,second", [("✅ Done", None), ("Skip", "✅ Done"), ("✅ Done", "Skip")])
-async def test_two_presses_at_once_record_once(db: Database, first: str, second: str | None,
-                                               race_window: None) -> None:
+async def test_two_presses_at_once_record_once(
+    db: Database, first: str, second: str | None, race_window: None
+) -> None:
     async with running_bot(db) as h:
         alex = h.user()
         await _start_session(h, alex)
@@ -443,8 +480,10 @@ async def test_two_presses_delivered_by_polling_while_the_app_runs(db: Database)
         await h.app.updater.start_polling(timeout=1, poll_interval=0)
         try:
             _twice(alex, "✅ Done")
-            await h.fake.wait_for(lambda: len(alex.callback_answers()) >= 2 and "Side: right leg"
-                                  in h.last_text(alex), timeout=10)
+            await h.fake.wait_for(
+                lambda: len(alex.callback_answers()) >= 2 and "Side: right leg" in h.last_text(alex),
+                timeout=10,
+            )
             await asyncio.wait_for(h.app.update_queue.join(), 10)
         finally:
             await h.app.updater.stop()
@@ -476,10 +515,13 @@ async def kill_bot_connections(url: str) -> int:
 
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
     try:
-        return int(await conn.fetchval(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = $1",
-            APP_NAME))
+        return int(
+            await conn.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = $1",
+                APP_NAME,
+            )
+        )
     finally:
         await conn.close()
 
@@ -540,8 +582,6 @@ async def test_connection_killed_inside_a_write_is_reported_never_dropped(pg_db:
         assert await _sessions(pg_db) == [("open", "exercise", 1)]
         assert h.errors == []
         await assert_invariants(pg_db)
-
-
 
 
 async def test_connection_killed_while_a_reminder_is_sent(pg_db: Database) -> None:

@@ -70,8 +70,9 @@ async def onboard_and_start(fake: FakeTelegram, user: TelegramUser) -> None:
 
 
 @asynccontextmanager
-async def bot_process(base_url: str, database_url: str, workdir: Path, name: str = "bot",
-                      **env: str) -> AsyncIterator[BotProcess]:
+async def bot_process(
+    base_url: str, database_url: str, workdir: Path, name: str = "bot", **env: str
+) -> AsyncIterator[BotProcess]:
     process = await start_bot(base_url, database_url, workdir, name=name, **env)
     try:
         yield process
@@ -83,11 +84,26 @@ async def _rows(url: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
     db = Database(url)
     try:
         async with db.session() as s:
-            results = (await s.execute(select(ExerciseResult.session_id, ExerciseResult.exercise_key,
-                                              ExerciseResult.side, ExerciseResult.outcome)
-                                       .order_by(ExerciseResult.id))).all()
-            sessions = (await s.execute(select(PracticeSession.id, PracticeSession.status,
-                                               PracticeSession.stage, PracticeSession.step))).all()
+            results = (
+                await s.execute(
+                    select(
+                        ExerciseResult.session_id,
+                        ExerciseResult.exercise_key,
+                        ExerciseResult.side,
+                        ExerciseResult.outcome,
+                    ).order_by(ExerciseResult.id)
+                )
+            ).all()
+            sessions = (
+                await s.execute(
+                    select(
+                        PracticeSession.id,
+                        PracticeSession.status,
+                        PracticeSession.stage,
+                        PracticeSession.step,
+                    )
+                )
+            ).all()
         await assert_invariants(db)
         return [tuple(r) for r in results], [tuple(r) for r in sessions]
     finally:
@@ -145,8 +161,10 @@ async def test_sigkill_mid_session_and_mid_write_then_resume_with_every_result_o
             await _committed(url, ("open", "holding", 2))  # the user sees "Hold" before the commit
             assert await first.stop(signal.SIGKILL) == -signal.SIGKILL
         results, sessions = await _rows(url)
-        assert [r[1:] for r in results] == [("knees_to_chest", "left", "done"),
-                                            ("knees_to_chest", "right", "skipped")]
+        assert [r[1:] for r in results] == [
+            ("knees_to_chest", "left", "done"),
+            ("knees_to_chest", "right", "skipped"),
+        ]
         assert [s[1:] for s in sessions] == [("open", "holding", 2)]
 
         async with bot_process(base, url, tmp_path, name="second", TIMER_SCALE="1") as second:
@@ -208,7 +226,8 @@ def _at_step(user: TelegramUser, index: int) -> bool:
         return "after the session" in text
     step = STEPS[index]
     return text.startswith(f"Exercise {step.exercise.number} of 7") and (
-        not step.side_label or f"Side: {step.side_label}" in text)
+        not step.side_label or f"Side: {step.side_label}" in text
+    )
 
 
 # --------------------------------------------------------------------------- 6. graceful stop
@@ -231,8 +250,11 @@ async def test_sigterm_while_long_polling_stops_at_once(tmp_path: Path) -> None:
     assert code == 0
     assert elapsed < 3.0, f"stop took {elapsed:.1f}s: the long poll was waited out"
     log = bot.log()
-    assert log.index("Application is stopping") < log.index("Application.stop() complete") \
+    assert (
+        log.index("Application is stopping")
+        < log.index("Application.stop() complete")
         < log.index("database closed")
+    )
 
 
 async def test_sigterm_finishes_the_update_in_flight_and_takes_no_new_ones(tmp_path: Path) -> None:
@@ -280,9 +302,15 @@ async def test_sigterm_finishes_the_update_in_flight_and_takes_no_new_ones(tmp_p
     assert "a late message" in [u.get("message", {}).get("text") for u in fake.pending_updates]
     assert last_text(alex).startswith("Hi Alex")
     log = bot.log()
-    order = ["Application received stop signal", "Stopping Updater", "Application is stopping",
-             "JobQueue stopped", "Scheduler has been shut down", "Application.stop() complete",
-             "database closed"]
+    order = [
+        "Application received stop signal",
+        "Stopping Updater",
+        "Application is stopping",
+        "JobQueue stopped",
+        "Scheduler has been shut down",
+        "Application.stop() complete",
+        "database closed",
+    ]
     positions = [log.find(marker) for marker in order]
     assert -1 not in positions, dict(zip(order, positions, strict=True))
     assert positions.index(max(positions)) == len(order) - 1  # the database closes last

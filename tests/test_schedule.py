@@ -283,9 +283,7 @@ def test_end_of_local_day_is_dst_safe(day: date, end: datetime, hours: int) -> N
 def test_end_of_local_day_when_midnight_is_skipped() -> None:
     # Havana springs forward at midnight: 2026-03-08 starts at 01:00.
     end = end_of_local_day(date(2026, 3, 7), "America/Havana")
-    assert local(end, "America/Havana") == datetime(
-        2026, 3, 8, 1, tzinfo=ZoneInfo("America/Havana")
-    )
+    assert local(end, "America/Havana") == datetime(2026, 3, 8, 1, tzinfo=ZoneInfo("America/Havana"))
 
 
 # --- bad input -----------------------------------------------------------------------

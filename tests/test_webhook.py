@@ -41,12 +41,29 @@ def local_url(port: int) -> str:
     return f"http://127.0.0.1:{port}{PATH}"
 
 
-async def start_webhook_bot(base_url: str, database_url: str, workdir: Path, port: int, *,
-                            name: str = "bot", webhook_url: str | None = None, **env: str) -> BotProcess:
+async def start_webhook_bot(
+    base_url: str,
+    database_url: str,
+    workdir: Path,
+    port: int,
+    *,
+    name: str = "bot",
+    webhook_url: str | None = None,
+    **env: str,
+) -> BotProcess:
     """`python -m bot webhook` on 127.0.0.1:`port`, registering `webhook_url` (default: itself)."""
-    return await start_bot(base_url, database_url, workdir, "webhook", name=name,
-                           WEBHOOK_URL=webhook_url or local_url(port), WEBHOOK_SECRET=SECRET,
-                           PORT=str(port), LISTEN="127.0.0.1", **env)
+    return await start_bot(
+        base_url,
+        database_url,
+        workdir,
+        "webhook",
+        name=name,
+        WEBHOOK_URL=webhook_url or local_url(port),
+        WEBHOOK_SECRET=SECRET,
+        PORT=str(port),
+        LISTEN="127.0.0.1",
+        **env,
+    )
 
 
 async def wait_until_serving(bot: BotProcess, port: int, timeout: float = 30.0) -> None:
@@ -99,8 +116,9 @@ async def count_users(db: Database, telegram_id: int | None = None) -> int:
         return int(await s.scalar(query) or 0)
 
 
-async def wait_for_users(db: Database, expected: int, telegram_id: int | None = None,
-                         timeout: float = 10.0) -> None:
+async def wait_for_users(
+    db: Database, expected: int, telegram_id: int | None = None, timeout: float = 10.0
+) -> None:
     """The reply can arrive just before the handler's transaction commits: poll, bounded."""
     deadline = time.monotonic() + timeout
     while (found := await count_users(db, telegram_id)) != expected:
@@ -146,8 +164,11 @@ async def test_webhook_registers_and_processes_only_requests_with_the_secret(
 
             # The same payload with the right secret is processed: only the secret was missing.
             assert await post_update(port, forged, SECRET) == 200
-            await fake.wait_for(lambda: bool(fake.users[MALLORY].bot_messages()), timeout=15,
-                                what="the reply to the authorised update")
+            await fake.wait_for(
+                lambda: bool(fake.users[MALLORY].bot_messages()),
+                timeout=15,
+                what="the reply to the authorised update",
+            )
             await wait_for_users(db, 1, MALLORY)
         finally:
             code = await bot.stop()
@@ -157,8 +178,7 @@ async def test_webhook_registers_and_processes_only_requests_with_the_secret(
         assert TOKEN not in log and SECRET not in log
 
 
-def _run_main(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, argv: list[str],
-              **env: str) -> int:
+def _run_main(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, argv: list[str], **env: str) -> int:
     from bot.__main__ import main
 
     monkeypatch.chdir(tmp_path)  # no stray .env
@@ -188,8 +208,12 @@ def _run_main(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, argv: list[str],
 )
 @pytest.mark.parametrize("argv", [["webhook"], ["--webhook"]])
 def test_webhook_config_problems_stop_before_anything_starts(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-    env: dict[str, str], message: str, argv: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str],
+    message: str,
+    argv: list[str],
 ) -> None:
     assert _run_main(monkeypatch, tmp_path, argv, **env) == 2
     err = capsys.readouterr().err
@@ -199,11 +223,23 @@ def test_webhook_config_problems_stop_before_anything_starts(
 
 def test_python_m_bot_webhook_without_secret_refuses_to_start(tmp_path: Path) -> None:
     """The real command line, as the Procfile runs it: one line on stderr, exit code 2."""
-    env = {"PATH": "/usr/bin:/bin", "BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://example.com/telegram",
-           "WEBHOOK_SECRET": "", "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot",
-           "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'never.sqlite3'}", "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "bot", "webhook"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "BOT_TOKEN": TOKEN,
+        "WEBHOOK_URL": "https://example.com/telegram",
+        "WEBHOOK_SECRET": "",
+        "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'never.sqlite3'}",
+        "PYTHONPATH": str(ROOT),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "webhook"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and "WEBHOOK_SECRET is not set" in done.stderr
     assert done.stdout == ""

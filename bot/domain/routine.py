@@ -113,8 +113,7 @@ ROUTINE: tuple[Exercise, ...] = (
         False,
         "side",
         "mat",
-        "This wakes up the glutes and opens hips that sitting has tightened. "
-        "Lower down if your back arches.",
+        "This wakes up the glutes and opens hips that sitting has tightened. Lower down if your back arches.",
     ),
     Exercise(
         5,

@@ -45,9 +45,7 @@ class StreakSummary:
     practice_days: int
 
 
-def streaks(
-    practice_days: Iterable[date], today: date, total_sessions: int | None = None
-) -> StreakSummary:
+def streaks(practice_days: Iterable[date], today: date, total_sessions: int | None = None) -> StreakSummary:
     """Current and longest run of consecutive practice days.
 
     The current streak ends today, or yesterday while today is not done yet: an
@@ -86,9 +84,7 @@ def week_count(practice_days: Iterable[date], today: date) -> int:
     return _count_in(set(practice_days), week_start(today), today)
 
 
-def weeks_met(
-    practice_days: Iterable[date], today: date, target: int, since: date | None = None
-) -> int:
+def weeks_met(practice_days: Iterable[date], today: date, target: int, since: date | None = None) -> int:
     """Consecutive weeks that met `target`, counting back from last week.
 
     The current week is added if it already met the target, but a current week

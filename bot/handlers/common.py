@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.services import store
+from db.models import User
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +87,9 @@ async def settle(update: Update, note: str | None = None) -> None:
         log.debug("could not settle message: %s", exc)
 
 
-async def retire(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int | None,
-                 text: str | None = None) -> None:
+async def retire(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int | None, text: str | None = None
+) -> None:
     """Edit an earlier bot message into history (new text, no buttons), tolerating it being gone."""
     if message_id is None:
         return
@@ -96,3 +100,21 @@ async def retire(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: i
             await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
     except TelegramError as exc:
         log.debug("could not retire message %s: %s", message_id, exc)
+
+
+async def pressing_user(update: Update, s: AsyncSession) -> User | None:
+    """The row of whoever pressed the button; None (after telling them) if we never met."""
+    tg = update.effective_user
+    user = await store.get_user(s, tg.id) if tg else None
+    if user is None:
+        await expired(update, texts.NOT_STARTED)
+    return user
+
+
+async def known_user(update: Update, context: ContextTypes.DEFAULT_TYPE, s: AsyncSession) -> User | None:
+    """The sender's row; None (after a friendly "send /start") if we never met."""
+    tg = update.effective_user
+    user = await store.get_user(s, tg.id) if tg else None
+    if user is None:
+        await reply(update, context, texts.NOT_STARTED)
+    return user

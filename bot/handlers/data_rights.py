@@ -40,11 +40,31 @@ def _row(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
 
 async def export_data(s: AsyncSession, user: User) -> dict[str, Any]:
     """Everything stored about the user; the format is documented in the README."""
-    sessions = (await s.execute(select(PracticeSession).where(PracticeSession.user_id == user.id)
-                                .order_by(PracticeSession.started_at))).scalars().all()
+    sessions = (
+        (
+            await s.execute(
+                select(PracticeSession)
+                .where(PracticeSession.user_id == user.id)
+                .order_by(PracticeSession.started_at)
+            )
+        )
+        .scalars()
+        .all()
+    )
     ids = [p.id for p in sessions]
-    results = (await s.execute(select(ExerciseResult).where(ExerciseResult.session_id.in_(ids))
-                               .order_by(ExerciseResult.recorded_at))).scalars().all() if ids else []
+    results = (
+        (
+            await s.execute(
+                select(ExerciseResult)
+                .where(ExerciseResult.session_id.in_(ids))
+                .order_by(ExerciseResult.recorded_at)
+            )
+        )
+        .scalars()
+        .all()
+        if ids
+        else []
+    )
     by_session: dict[int, list[dict[str, Any]]] = {}
     for result in results:
         by_session.setdefault(result.session_id, []).append(_row(result, ("id", "session_id")))
@@ -76,8 +96,12 @@ async def cmd_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             return
         data = await export_data(s, user)
     payload = json.dumps(data, indent=2, ensure_ascii=False).encode()
-    await context.bot.send_document(chat.id, payload, filename="stretch-coach-data.json",
-                                    caption="All the data I keep about you, as JSON.")
+    await context.bot.send_document(
+        chat.id,
+        payload,
+        filename="stretch-coach-data.json",
+        caption="All the data I keep about you, as JSON.",
+    )
 
 
 async def cmd_delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -89,10 +113,13 @@ async def cmd_delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if user is None:
         await reply(update, context, "I have no data about you.")
         return
-    await reply(update, context,
-                "This erases everything I know about you: settings, sessions, pain ratings and "
-                "reminders. It can't be undone. Are you sure?",
-                [[("Yes, erase everything", f"del:{user.id}:yes")], [("No, keep it", f"del:{user.id}:no")]])
+    await reply(
+        update,
+        context,
+        "This erases everything I know about you: settings, sessions, pain ratings and "
+        "reminders. It can't be undone. Are you sure?",
+        [[("Yes, erase everything", f"del:{user.id}:yes")], [("No, keep it", f"del:{user.id}:no")]],
+    )
 
 
 async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -116,8 +143,12 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             cancel_timers(context, open_session.id)
         await store.delete_user_everywhere(s, user.id)
         await settle(update, "Erased")
-    await reply(update, context, "Done: everything about you is erased and no more reminders will "
-                "come. Send /start if you ever want to begin again. Take care! 💙")
+    await reply(
+        update,
+        context,
+        "Done: everything about you is erased and no more reminders will "
+        "come. Send /start if you ever want to begin again. Take care! 💙",
+    )
 
 
 __all__ = ["export_data", "texts"]

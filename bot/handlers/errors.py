@@ -28,8 +28,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("user %s blocked the bot; marking them blocked", user_id)
         try:
             async with get_deps(context).db.session() as s:
-                await s.execute(sql_update(User).where(User.telegram_id == user_id)
-                                .values(blocked=True, next_reminder_at=None))
+                await s.execute(
+                    sql_update(User)
+                    .where(User.telegram_id == user_id)
+                    .values(blocked=True, next_reminder_at=None)
+                )
         except Exception:
             log.exception("could not mark user %s blocked", user_id)
         return
@@ -37,8 +40,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Polling or a job lost Telegram for a moment; PTB retries, no traceback needed.
         log.warning("Telegram unreachable (%s: %s); retrying", type(error).__name__, error)
         return
-    log.error("error handling %s (chat %s, user %s): %s", kind, chat_id, user_id,
-              type(error).__name__, exc_info=error)
+    log.error(
+        "error handling %s (chat %s, user %s): %s",
+        kind,
+        chat_id,
+        user_id,
+        type(error).__name__,
+        exc_info=error,
+    )
     if chat_id is None:
         return
     try:

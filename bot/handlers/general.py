@@ -8,7 +8,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot import texts
 from bot.deps import get_deps
 from bot.handlers import onboarding, session, zone_time
-from bot.handlers.common import reply
+from bot.handlers.common import known_user, reply
 from bot.services import store
 
 
@@ -26,16 +26,24 @@ async def cmd_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             await reply(update, context, texts.NOTHING_TO_CANCEL)
             return
         if await session.cancel_session(context, s, user):
-            await reply(update, context, "Session ended. Everything you did so far is saved. "
-                        "Send /stretch to start again.", reply_markup=ReplyKeyboardRemove())
+            await reply(
+                update,
+                context,
+                "Session ended. Everything you did so far is saved. Send /stretch to start again.",
+                reply_markup=ReplyKeyboardRemove(),
+            )
             return
         if user.awaiting is not None:
             user.awaiting = None
             await reply(update, context, "Okay, nothing changed.", reply_markup=ReplyKeyboardRemove())
             return
         if not user.onboarded:
-            await reply(update, context, "Okay, we'll stop here. Send /start to continue setting up "
-                        "where you left off.", reply_markup=ReplyKeyboardRemove())
+            await reply(
+                update,
+                context,
+                "Okay, we'll stop here. Send /start to continue setting up where you left off.",
+                reply_markup=ReplyKeyboardRemove(),
+            )
             return
     await reply(update, context, texts.NOTHING_TO_CANCEL)
 
@@ -48,9 +56,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert tg is not None and message is not None
     text = (message.text or "").strip()
     async with deps.db.session() as s:
-        user = await store.get_user(s, tg.id)
+        user = await known_user(update, context, s)
         if user is None:
-            await reply(update, context, texts.NOT_STARTED)
             return
         if text and await zone_time.typed(update, context, user, text[:200]):
             return
@@ -77,14 +84,14 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     tg = update.effective_user
     assert tg is not None
     async with deps.db.session() as s:
-        user = await store.get_user(s, tg.id)
+        user = await known_user(update, context, s)
         if user is None:
-            await reply(update, context, texts.NOT_STARTED)
             return
         if await zone_time.located(update, context, user):
             return
-        await reply(update, context, "Thanks! I only use a location to set your time zone, "
-                    "so I haven't kept it.")
+        await reply(
+            update, context, "Thanks! I only use a location to set your time zone, so I haven't kept it."
+        )
         await _hint(update, context, s, user)
 
 
@@ -94,9 +101,8 @@ async def on_other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     tg = update.effective_user
     assert tg is not None
     async with deps.db.session() as s:
-        user = await store.get_user(s, tg.id)
+        user = await known_user(update, context, s)
         if user is None:
-            await reply(update, context, texts.NOT_STARTED)
             return
         await reply(update, context, "I can't read that kind of message, but I'm still here.")
         await _hint(update, context, s, user)
@@ -155,5 +161,8 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     from db.models import User
 
     async with get_deps(context).db.session() as s:
-        await s.execute(sql_update(User).where(User.telegram_id == change.chat.id)
-                        .values(blocked=True, next_reminder_at=None))
+        await s.execute(
+            sql_update(User)
+            .where(User.telegram_id == change.chat.id)
+            .values(blocked=True, next_reminder_at=None)
+        )

@@ -14,7 +14,7 @@ from bot import texts
 from bot.deps import get_deps
 from bot.domain.screening import questions_for
 from bot.handlers import screening, zone_time
-from bot.handlers.common import ack, expired, parse_data, reply, settle
+from bot.handlers.common import ack, expired, parse_data, pressing_user, reply, settle
 from bot.services import store
 from bot.services.planner import plan_next
 from db.models import User
@@ -41,19 +41,24 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _show_home(update: Update, context: ContextTypes.DEFAULT_TYPE, user: User) -> None:
     if user.screen_status == "emergency":
-        await reply(update, context, texts.BLOCKED_EMERGENCY,
-                    [[("Re-do the safety questions", "scr:redo")]])
+        await reply(update, context, texts.BLOCKED_EMERGENCY, [[("Re-do the safety questions", "scr:redo")]])
         return
     if user.screen_status == "see_doctor":
-        await reply(update, context, texts.BLOCKED_DOCTOR,
-                    [[("A clinician has cleared me", "scr:cleared")],
-                     [("Re-do the safety questions", "scr:redo")]])
+        await reply(
+            update,
+            context,
+            texts.BLOCKED_DOCTOR,
+            [[("A clinician has cleared me", "scr:cleared")], [("Re-do the safety questions", "scr:redo")]],
+        )
         return
     from bot.handlers.status import status_line
 
-    await reply(update, context, f"Welcome back, {user.first_name or 'friend'}!\n\n"
-                f"{status_line(user)}\n\n{texts.HELP}",
-                [[("▶️ Start today's session", "go:now")]])
+    await reply(
+        update,
+        context,
+        f"Welcome back, {user.first_name or 'friend'}!\n\n{status_line(user)}\n\n{texts.HELP}",
+        [[("▶️ Start today's session", "go:now")]],
+    )
 
 
 async def show_step(update: Update, context: ContextTypes.DEFAULT_TYPE, user: User) -> None:
@@ -71,8 +76,12 @@ async def show_step(update: Update, context: ContextTypes.DEFAULT_TYPE, user: Us
     elif step == "reminder_time":
         await zone_time.ask_time(update, context)
     elif step == "first":
-        await reply(update, context, texts.ASK_FIRST,
-                    [[("▶️ Start now", "go:now")], [("Wait for my reminder", "go:later")]])
+        await reply(
+            update,
+            context,
+            texts.ASK_FIRST,
+            [[("▶️ Start now", "go:now")], [("Wait for my reminder", "go:later")]],
+        )
 
 
 async def on_intro_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -83,9 +92,8 @@ async def on_intro_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await expired(update)
         return
     async with deps.db.session() as s:
-        user = await store.get_user(s, tg.id)
+        user = await pressing_user(update, s)
         if user is None:
-            await expired(update, texts.NOT_STARTED)
             return
         expected = {"welcome": "welcome", "agree": "disclaimer"}.get(parts[0])
         if expected is None or user.onboarding_step != expected:
@@ -140,9 +148,8 @@ async def on_go(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await expired(update)
         return
     async with deps.db.session() as s:
-        user = await store.get_user(s, tg.id)
+        user = await pressing_user(update, s)
         if user is None:
-            await expired(update, texts.NOT_STARTED)
             return
         finishing = user.onboarding_step == "first"
         if not finishing and not (user.onboarded and parts[0] == "now"):

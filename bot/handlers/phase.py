@@ -17,15 +17,17 @@ from db.models import User
 CHECKIN_ROWS = [[("Yes, less sore", "ci:less")], [("Still sore", "ci:sore")]]
 
 
-async def apply_transition(bot: Bot, s: AsyncSession, user: User, transition: Transition,
-                           now: object) -> None:
+async def apply_transition(
+    bot: Bot, s: AsyncSession, user: User, transition: Transition, now: object
+) -> None:
     """Persist a phase change with its date and announce it in one friendly message."""
     from datetime import datetime
 
     assert isinstance(now, datetime)
     new = transition.new
-    await store.log_phase_change(s, user.id, transition.old.value, new.phase.value,
-                                 transition.reason, new.started_on, now)
+    await store.log_phase_change(
+        s, user.id, transition.old.value, new.phase.value, transition.reason, new.started_on, now
+    )
     user.phase = new.phase.value
     user.phase_started_on = new.started_on
     user.checkin_on = new.checkin_on
@@ -82,8 +84,8 @@ async def on_flare(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await offer_flare(update, context, user)
             if Phase(user.phase) not in (Phase.MAINTENANCE, Phase.CHECKIN):
                 await context.bot.send_message(
-                    user.chat_id, "You're already on daily practice. Go gently, and stop "
-                    "anything that hurts.")
+                    user.chat_id, "You're already on daily practice. Go gently, and stop anything that hurts."
+                )
             return
         if parts[0] == "no":
             await settle(update, "No, thanks")

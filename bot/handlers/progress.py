@@ -29,10 +29,16 @@ async def build_report(s: AsyncSession, user: User, now: object) -> tuple[str, C
 
     assert isinstance(now, datetime)
     today = local_today(now, user.timezone)
-    rows = (await s.execute(
-        select(PracticeSession.local_date, PracticeSession.status, PracticeSession.pain_before,
-               PracticeSession.pain_after).where(PracticeSession.user_id == user.id)
-    )).all()
+    rows = (
+        await s.execute(
+            select(
+                PracticeSession.local_date,
+                PracticeSession.status,
+                PracticeSession.pain_before,
+                PracticeSession.pain_after,
+            ).where(PracticeSession.user_id == user.id)
+        )
+    ).all()
     done_days = {r.local_date for r in rows if r.status == "completed"}
     partial = {r.local_date for r in rows if r.status != "completed"} - done_days
     total = sum(1 for r in rows if r.status == "completed")
@@ -42,13 +48,17 @@ async def build_report(s: AsyncSession, user: User, now: object) -> tuple[str, C
     lines = []
     if phase is Phase.HABIT:
         counted = await store.counted_days_since(s, user.id, user.phase_started_on or today)
-        lines.append(f"🌱 Building the habit: day {habit_day_number(counted, today in done_days)} "
-                     f"of {HABIT_DAYS} ({counted} counted so far).")
+        lines.append(
+            f"🌱 Building the habit: day {habit_day_number(counted, today in done_days)} "
+            f"of {HABIT_DAYS} ({counted} counted so far)."
+        )
     elif phase is Phase.MAINTENANCE:
         target = weekly_target(user.weekdays)
         met = weeks_met(done_days, today, target, since=user.phase_started_on)
-        lines.append(f"🌳 Maintenance: {week_count(done_days, today)} of {target} sessions this week; "
-                     f"{met} week(s) in a row on target.")
+        lines.append(
+            f"🌳 Maintenance: {week_count(done_days, today)} of {target} sessions this week; "
+            f"{met} week(s) in a row on target."
+        )
     else:
         lines.append(f"🌿 {texts_phase(phase)}")
     lines.append(f"🔥 Current streak: {summary.current} day(s) · longest: {summary.longest}")
@@ -60,13 +70,22 @@ async def build_report(s: AsyncSession, user: User, now: object) -> tuple[str, C
         lines.append(f"📉 Pain: first rating {trend.first}/10; no ratings in the last 7 days.")
     else:
         change = trend.change or 0.0
-        verdict = ("a meaningful improvement 🎉" if trend.meaningful
-                   else "keep going; changes take time" if change <= 0 else "a little higher")
-        lines.append(f"📉 Pain: first {trend.first}/10, last 7 days average {trend.recent_avg:.1f} "
-                     f"({change:+.1f}): {verdict}.")
+        verdict = (
+            "a meaningful improvement 🎉"
+            if trend.meaningful
+            else "keep going; changes take time"
+            if change <= 0
+            else "a little higher"
+        )
+        lines.append(
+            f"📉 Pain: first {trend.first}/10, last 7 days average {trend.recent_avg:.1f} "
+            f"({change:+.1f}): {verdict}."
+        )
     if no_improvement_after_six_weeks(ratings, today):
-        lines.append("🩺 After about six weeks without a clear improvement, it's worth seeing a "
-                     "doctor to check what else might help.")
+        lines.append(
+            "🩺 After about six weeks without a clear improvement, it's worth seeing a "
+            "doctor to check what else might help."
+        )
     if total == 0:
         lines.append("\nNext step: send /stretch for your first session.")
     elif today in done_days:
@@ -77,8 +96,11 @@ async def build_report(s: AsyncSession, user: User, now: object) -> tuple[str, C
         today=today,
         practice_days=frozenset(done_days),
         partial_days=frozenset(partial),
-        pain=tuple(PainPoint(r.local_date, r.pain_before, r.pain_after) for r in rows
-                   if r.pain_before is not None or r.pain_after is not None),
+        pain=tuple(
+            PainPoint(r.local_date, r.pain_before, r.pain_after)
+            for r in rows
+            if r.pain_before is not None or r.pain_after is not None
+        ),
     )
     return "\n".join(lines), chart
 

@@ -8,7 +8,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.deps import get_deps
 from bot.domain.screening import Tier, questions_for
-from bot.handlers.common import ack, as_int, expired, parse_data, reply, settle
+from bot.handlers.common import ack, as_int, expired, parse_data, pressing_user, reply, settle
 from bot.services import store
 from db.models import User
 
@@ -45,9 +45,8 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await expired(update)
         return
     async with deps.db.session() as s:
-        user = await store.get_user(s, tg.id)
+        user = await pressing_user(update, s)
         if user is None:
-            await expired(update, texts.NOT_STARTED)
             return
         questions = _questions(user)
         index = as_int(parts[0], 0, len(questions) - 1)
@@ -100,9 +99,8 @@ async def on_control(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await expired(update)
         return
     async with deps.db.session() as s:
-        user = await store.get_user(s, tg.id)
+        user = await pressing_user(update, s)
         if user is None:
-            await expired(update, texts.NOT_STARTED)
             return
         if parts[0] == "cleared" and user.screen_status == "see_doctor":
             await ack(update)

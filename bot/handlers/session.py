@@ -23,7 +23,17 @@ from bot.deps import Deps, get_deps
 from bot.domain.phases import after_practice, pain_rise_is_flare
 from bot.domain.routine import STEPS, next_exercise_step
 from bot.domain.schedule import local_today
-from bot.handlers.common import Rows, ack, as_int, expired, keyboard, parse_data, reply, retire
+from bot.handlers.common import (
+    Rows,
+    ack,
+    as_int,
+    expired,
+    keyboard,
+    parse_data,
+    pressing_user,
+    reply,
+    retire,
+)
 from bot.services import sessions, store
 from bot.services.planner import phase_state, plan_next
 from db.models import PracticeSession, User
@@ -100,8 +110,7 @@ async def _begin(update: Update, context: ContextTypes.DEFAULT_TYPE, s: AsyncSes
     if practice is None:
         await reply(update, context, "A session is already open. Send /stretch to continue it.")
         return
-    message = await reply(update, context, view.pain_question(after=False),
-                          view.pain_rows(practice.id, "pb"))
+    message = await reply(update, context, view.pain_question(after=False), view.pain_rows(practice.id, "pb"))
     practice.message_id = message.message_id
 
 
@@ -124,8 +133,9 @@ def _prompt(practice: PracticeSession) -> tuple[str, Rows]:
     return view.step_text(step), view.step_rows(practice.id, step)
 
 
-async def show_current_for(update: Update, context: ContextTypes.DEFAULT_TYPE, s: AsyncSession,
-                           user: User) -> bool:
+async def show_current_for(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, s: AsyncSession, user: User
+) -> bool:
     """Free text mid-session: a one-line hint and the current buttons again."""
     practice = await store.open_session(s, user.id)
     if practice is None:
@@ -138,19 +148,15 @@ async def show_current_for(update: Update, context: ContextTypes.DEFAULT_TYPE, s
     return True
 
 
-async def _load(update: Update, context: ContextTypes.DEFAULT_TYPE, s: AsyncSession,
-                session_id: int) -> tuple[User, PracticeSession] | None:
+async def _load(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, s: AsyncSession, session_id: int
+) -> tuple[User, PracticeSession] | None:
     """The user and their session named by a button, or None after telling them why not."""
-    tg = update.effective_user
-    user = await store.get_user(s, tg.id) if tg else None
-    practice = await store.get_practice_session(s, session_id)
+    user = await pressing_user(update, s)
     if user is None:
-        await expired(update, texts.NOT_STARTED)
         return None
-    if practice is None or practice.user_id != user.id:
-        await expired(update, "That session has ended.")
-        return None
-    if practice.status != "open":
+    practice = await store.get_practice_session(s, session_id)
+    if practice is None or practice.user_id != user.id or practice.status != "open":
         await expired(update, "That session has ended.")
         return None
     return user, practice
@@ -172,8 +178,14 @@ async def on_pain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         user, practice = loaded
         if prefix == "pb":
-            moved = await store.move_session(s, practice.id, from_step=0, from_stages=("pain_before",),
-                                             stage="exercise", pain_before=rating)
+            moved = await store.move_session(
+                s,
+                practice.id,
+                from_step=0,
+                from_stages=("pain_before",),
+                stage="exercise",
+                pain_before=rating,
+            )
             if not moved:
                 await expired(update, "Already noted.")
                 return
@@ -181,13 +193,15 @@ async def on_pain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             if user.first_pain is None:
                 user.first_pain = rating
             await s.refresh(practice)
-            await retire(context, user.chat_id, practice.message_id,
-                         f"Pain before: {rating}/10. Let's begin.")
+            await retire(
+                context, user.chat_id, practice.message_id, f"Pain before: {rating}/10. Let's begin."
+            )
             practice.message_id = None
             await _show_current(context, user.chat_id, practice)
             return
-        moved = await store.move_session(s, practice.id, from_step=practice.step,
-                                         from_stages=("pain_after",), pain_after=rating)
+        moved = await store.move_session(
+            s, practice.id, from_step=practice.step, from_stages=("pain_after",), pain_after=rating
+        )
         if not moved:
             await expired(update, "Already noted.")
             return
@@ -195,8 +209,15 @@ async def on_pain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _finish(update, context, s, deps, user, practice, rating)
 
 
-async def _finish(update: Update, context: ContextTypes.DEFAULT_TYPE, s: AsyncSession, deps: Deps,
-                  user: User, practice: PracticeSession, rating: int) -> None:
+async def _finish(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    s: AsyncSession,
+    deps: Deps,
+    user: User,
+    practice: PracticeSession,
+    rating: int,
+) -> None:
     now = deps.now()
     results = await store.session_results(s, practice.id)
     summary = sessions.summarise(results)
@@ -251,19 +272,30 @@ async def on_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 return
             seconds = step.exercise.dose.timer_seconds
             until = now + timedelta(seconds=seconds * deps.settings.timer_scale)
-            if not await store.move_session(s, practice.id, from_step=index, from_stages=("exercise",),
-                                            stage="holding", hold_until=until):
+            if not await store.move_session(
+                s, practice.id, from_step=index, from_stages=("exercise",), stage="holding", hold_until=until
+            ):
                 await expired(update, "That step has moved on.")
                 return
             await ack(update, "Timer started")
-            await _edit_live(context, user.chat_id, practice.message_id,
-                             view.holding_text(step, seconds), view.holding_rows(practice.id, step))
+            await _edit_live(
+                context,
+                user.chat_id,
+                practice.message_id,
+                view.holding_text(step, seconds),
+                view.holding_rows(practice.id, step),
+            )
             _schedule_hold(context, deps, practice.id, index, user.chat_id, seconds)
             return
         if action == "p":
-            if not await store.move_session(s, practice.id, from_step=index,
-                                            from_stages=("exercise", "holding"), stage="hurt",
-                                            hold_until=None):
+            if not await store.move_session(
+                s,
+                practice.id,
+                from_step=index,
+                from_stages=("exercise", "holding"),
+                stage="hurt",
+                hold_until=None,
+            ):
                 await expired(update, "That step has moved on.")
                 return
             cancel_timers(context, practice.id)
@@ -281,19 +313,27 @@ async def on_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await ack(update)
 
 
-async def _advance(context: ContextTypes.DEFAULT_TYPE, s: AsyncSession, practice: PracticeSession,
-                   user: User, index: int, outcome: str, from_stages: tuple[str, ...],
-                   *, lead: str | None = None) -> bool:
+async def _advance(
+    context: ContextTypes.DEFAULT_TYPE,
+    s: AsyncSession,
+    practice: PracticeSession,
+    user: User,
+    index: int,
+    outcome: str,
+    from_stages: tuple[str, ...],
+    *,
+    lead: str | None = None,
+) -> bool:
     """Record the step's outcome and move to the next step; False if someone else already did."""
     step = STEPS[index]
     following = index + 1
     stage = "exercise" if following < END else "pain_after"
-    if not await store.move_session(s, practice.id, from_step=index, from_stages=from_stages,
-                                    step=following, stage=stage, hold_until=None):
+    if not await store.move_session(
+        s, practice.id, from_step=index, from_stages=from_stages, step=following, stage=stage, hold_until=None
+    ):
         return False
     cancel_timers(context, practice.id)
-    await store.record_result(s, practice.id, step.exercise.key, step.side, outcome,
-                              get_deps(context).now())
+    await store.record_result(s, practice.id, step.exercise.key, step.side, outcome, get_deps(context).now())
     await retire(context, user.chat_id, practice.message_id, view.outcome_line(step, outcome))
     await s.refresh(practice)
     practice.message_id = None  # after refresh, which would reload the retired id
@@ -321,20 +361,31 @@ async def on_hurt_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             return
         target = next_exercise_step(index) if parts[2] == "n" else END
         stage = "exercise" if target < END else "pain_after"
-        if not await store.move_session(s, practice.id, from_step=index, from_stages=("hurt",),
-                                        step=target, stage=stage):
+        if not await store.move_session(
+            s, practice.id, from_step=index, from_stages=("hurt",), step=target, stage=stage
+        ):
             await expired(update, "Already chosen.")
             return
         await ack(update)
-        await retire(context, user.chat_id, practice.message_id,
-                     "Going on gently." if parts[2] == "n" else "Ending the session here. Rest well.")
+        await retire(
+            context,
+            user.chat_id,
+            practice.message_id,
+            "Going on gently." if parts[2] == "n" else "Ending the session here. Rest well.",
+        )
         await s.refresh(practice)
         practice.message_id = None
         await _show_current(context, user.chat_id, practice)
 
 
-async def _stop_for_new_symptoms(update: Update, context: ContextTypes.DEFAULT_TYPE, s: AsyncSession,
-                                 user: User, practice: PracticeSession, index: int) -> None:
+async def _stop_for_new_symptoms(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    s: AsyncSession,
+    user: User,
+    practice: PracticeSession,
+    index: int,
+) -> None:
     """New numbness or weakness: end the session (results kept) and re-ask the emergency questions."""
     if practice.step != index or practice.stage != "hurt":
         await expired(update, "Already chosen.")
@@ -395,8 +446,9 @@ async def cancel_session(context: ContextTypes.DEFAULT_TYPE, s: AsyncSession, us
     return True
 
 
-async def _edit_live(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int | None,
-                     text: str, rows: Rows) -> None:
+async def _edit_live(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int | None, text: str, rows: Rows
+) -> None:
     if message_id is None:
         return
     try:
@@ -408,8 +460,9 @@ async def _edit_live(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_i
 TICK_SECONDS = 10
 
 
-def _schedule_hold(context: ContextTypes.DEFAULT_TYPE, deps: Deps, session_id: int, index: int,
-                   chat_id: int, seconds: int) -> None:
+def _schedule_hold(
+    context: ContextTypes.DEFAULT_TYPE, deps: Deps, session_id: int, index: int, chat_id: int, seconds: int
+) -> None:
     if context.job_queue is None:
         return
     scale = deps.settings.timer_scale
@@ -417,8 +470,7 @@ def _schedule_hold(context: ContextTypes.DEFAULT_TYPE, deps: Deps, session_id: i
     name = _job_name(session_id)
     # A countdown edit every 10 s stays far inside Telegram's edit limits.
     for left in range(seconds - TICK_SECONDS, 0, -TICK_SECONDS):
-        context.job_queue.run_once(_tick, (seconds - left) * scale, data={**data, "left": left},
-                                   name=name)
+        context.job_queue.run_once(_tick, (seconds - left) * scale, data={**data, "left": left}, name=name)
     context.job_queue.run_once(_hold_over, seconds * scale, data=data, name=name)
 
 
@@ -438,8 +490,13 @@ async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     if practice is None:
         return
     step = STEPS[data["index"]]
-    await _edit_live(context, data["chat_id"], practice.message_id,
-                     view.holding_text(step, data["left"]), view.holding_rows(practice.id, step))
+    await _edit_live(
+        context,
+        data["chat_id"],
+        practice.message_id,
+        view.holding_text(step, data["left"]),
+        view.holding_rows(practice.id, step),
+    )
 
 
 async def _hold_over(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -457,5 +514,13 @@ async def _hold_over(context: ContextTypes.DEFAULT_TYPE) -> None:
         if user is None:
             return
         following = STEPS[index + 1] if index + 1 < END else None
-        await _advance(context, s, practice, user, index, "done", ("holding",),
-                       lead=view.transition_line(STEPS[index], following))
+        await _advance(
+            context,
+            s,
+            practice,
+            user,
+            index,
+            "done",
+            ("holding",),
+            lead=view.transition_line(STEPS[index], following),
+        )

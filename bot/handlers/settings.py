@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.deps import get_deps
 from bot.handlers import zone_time
-from bot.handlers.common import ack, as_int, expired, keyboard, parse_data, reply, settle
+from bot.handlers.common import ack, as_int, expired, keyboard, known_user, parse_data, reply, settle
 from bot.handlers.status import WEEKDAY_NAMES, next_reminder_line
 from bot.services import store
 from bot.services.planner import plan_next
@@ -45,10 +45,8 @@ async def _onboarded_user(update: Update, context: ContextTypes.DEFAULT_TYPE, s:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     assert isinstance(s, AsyncSession)
-    tg = update.effective_user
-    user = await store.get_user(s, tg.id) if tg else None
+    user = await known_user(update, context, s)
     if user is None:
-        await reply(update, context, texts.NOT_STARTED)
         return None
     if not user.onboarded:
         await reply(update, context, texts.FINISH_ONBOARDING)
@@ -73,8 +71,11 @@ async def set_paused(update: Update, context: ContextTypes.DEFAULT_TYPE, paused:
         user.paused = paused
         plan_next(user, deps.now())
         if paused:
-            await reply(update, context, "Reminders paused. Send /resume whenever you're ready; "
-                        "/stretch still works any time.")
+            await reply(
+                update,
+                context,
+                "Reminders paused. Send /resume whenever you're ready; /stretch still works any time.",
+            )
         else:
             await reply(update, context, "Reminders are back on. " + next_reminder_line(user, deps.now()))
 
@@ -93,8 +94,10 @@ def _day_rows(user: User) -> list[list[tuple[str, str]]]:
     return [row[:4], row[4:], [("Save", "wd:ok")]]
 
 
-DAYS_TEXT = ("Pick the days for maintenance practice (3-4 a week works well). "
-             "Tap to switch a day on or off, then Save.")
+DAYS_TEXT = (
+    "Pick the days for maintenance practice (3-4 a week works well). "
+    "Tap to switch a day on or off, then Save."
+)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -123,8 +126,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         else:
             user.paused = choice == "pause"
             plan_next(user, deps.now())
-            await reply(update, context, ("Reminders paused." if user.paused else "Reminders are back on.")
-                        + " " + next_reminder_line(user, deps.now()))
+            await reply(
+                update,
+                context,
+                ("Reminders paused." if user.paused else "Reminders are back on.")
+                + " "
+                + next_reminder_line(user, deps.now()),
+            )
 
 
 async def on_weekday(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

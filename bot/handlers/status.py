@@ -44,11 +44,15 @@ async def streak_line(s: AsyncSession, user: User, now: datetime) -> str:
     summary = streaks(days, today)
     if Phase(user.phase) is Phase.MAINTENANCE:
         target = weekly_target(user.weekdays)
-        return (f"This week: {week_count(days, today)} of {target} sessions. "
-                f"Current streak: {summary.current} day(s).")
+        return (
+            f"This week: {week_count(days, today)} of {target} sessions. "
+            f"Current streak: {summary.current} day(s)."
+        )
     counted = await store.counted_days_since(s, user.id, user.phase_started_on or today)
     if Phase(user.phase) is Phase.HABIT:
         day = habit_day_number(counted, today in days)
-        return (f"Day {day} of {HABIT_DAYS}. Current streak: {summary.current} day(s), "
-                f"longest: {summary.longest}.")
+        return (
+            f"Day {day} of {HABIT_DAYS}. Current streak: {summary.current} day(s), "
+            f"longest: {summary.longest}."
+        )
     return f"Current streak: {summary.current} day(s), longest: {summary.longest}."

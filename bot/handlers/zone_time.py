@@ -26,10 +26,36 @@ from db.models import User
 
 PICK_OFFSET = "🌐 Pick UTC offset"
 KEEP_PREFIX = "Keep "
-TIME_CHOICES = ("06:00", "07:00", "08:00", "09:00", "12:00", "17:00", "18:00", "19:00", "20:00",
-                "21:00")
-OFFSETS = (-600, -480, -420, -360, -300, -240, -180, -120, -60, 0, 60, 120, 180, 210, 240, 300,
-           330, 345, 360, 420, 480, 540, 570, 600, 660, 720, 780)
+TIME_CHOICES = ("06:00", "07:00", "08:00", "09:00", "12:00", "17:00", "18:00", "19:00", "20:00", "21:00")
+OFFSETS = (
+    -600,
+    -480,
+    -420,
+    -360,
+    -300,
+    -240,
+    -180,
+    -120,
+    -60,
+    0,
+    60,
+    120,
+    180,
+    210,
+    240,
+    300,
+    330,
+    345,
+    360,
+    420,
+    480,
+    540,
+    570,
+    600,
+    660,
+    720,
+    780,
+)
 
 
 def expects_timezone(user: User) -> bool:
@@ -48,9 +74,11 @@ def _offset_label(minutes: int) -> str:
 
 async def ask_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, user: User) -> None:
     location = ReplyKeyboardMarkup(
-        [[KeyboardButton("📍 Share my location", request_location=True)],
-         [KeyboardButton(PICK_OFFSET)],
-         [KeyboardButton(f"{KEEP_PREFIX}{user.timezone}")]],
+        [
+            [KeyboardButton("📍 Share my location", request_location=True)],
+            [KeyboardButton(PICK_OFFSET)],
+            [KeyboardButton(f"{KEEP_PREFIX}{user.timezone}")],
+        ],
         resize_keyboard=True,
         one_time_keyboard=True,
     )
@@ -58,23 +86,27 @@ async def ask_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, user:
 
 
 async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rows = [[(t, f"tm:{t.replace(':', '')}") for t in TIME_CHOICES[i:i + 3]]
-            for i in range(0, len(TIME_CHOICES), 3)]
+    rows = [
+        [(t, f"tm:{t.replace(':', '')}") for t in TIME_CHOICES[i : i + 3]]
+        for i in range(0, len(TIME_CHOICES), 3)
+    ]
     await reply(update, context, texts.ASK_TIME, rows)
 
 
 async def _offset_grid(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rows = [[(_offset_label(m), f"tz:{m:+d}") for m in OFFSETS[i:i + 4]]
-            for i in range(0, len(OFFSETS), 4)]
+    rows = [[(_offset_label(m), f"tz:{m:+d}") for m in OFFSETS[i : i + 4]] for i in range(0, len(OFFSETS), 4)]
     await reply(update, context, "Pick your current UTC offset:", rows)
 
 
-async def apply_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, user: User,
-                         zone: str) -> None:
+async def apply_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, user: User, zone: str) -> None:
     deps = get_deps(context)
     user.timezone = zone
-    await reply(update, context, texts.TIMEZONE_SET.format(zone=describe_zone(zone, deps.now())),
-                reply_markup=ReplyKeyboardRemove())
+    await reply(
+        update,
+        context,
+        texts.TIMEZONE_SET.format(zone=describe_zone(zone, deps.now())),
+        reply_markup=ReplyKeyboardRemove(),
+    )
     if user.onboarding_step == "timezone":
         user.onboarding_step = "reminder_time"
         await ask_time(update, context)
@@ -84,8 +116,7 @@ async def apply_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, use
     await _confirm_next(update, context, user)
 
 
-async def apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, user: User,
-                     at: time) -> None:
+async def apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, user: User, at: time) -> None:
     deps = get_deps(context)
     user.reminder_time = at
     await reply(update, context, texts.TIME_SET.format(time=at.strftime("%H:%M")))
@@ -149,14 +180,18 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE, user: User, 
         if text == PICK_OFFSET:
             await _offset_grid(update, context)
             return True
-        candidate = text[len(KEEP_PREFIX):] if text.startswith(KEEP_PREFIX) else text
+        candidate = text[len(KEEP_PREFIX) :] if text.startswith(KEEP_PREFIX) else text
         zone = parse_timezone(candidate)
         if zone is not None:
             await apply_timezone(update, context, user, zone)
             return True
         suggestions = suggest_timezones(text)
-        await reply(update, context, texts.TIMEZONE_HINT.format(text=text[:64]),
-                    [[(z, f"tz:{z}")] for z in suggestions if len(f"tz:{z}".encode()) <= 64])
+        await reply(
+            update,
+            context,
+            texts.TIMEZONE_HINT.format(text=text[:64]),
+            [[(z, f"tz:{z}")] for z in suggestions if len(f"tz:{z}".encode()) <= 64],
+        )
         return True
     if expects_time(user):
         at = parse_time(text)
@@ -175,8 +210,11 @@ async def located(update: Update, context: ContextTypes.DEFAULT_TYPE, user: User
         return False
     zone = timezone_from_location(message.location.latitude, message.location.longitude)
     if zone is None:
-        await reply(update, context, "I couldn't find a time zone there. Type your city instead, "
-                    "or tap “Pick UTC offset”.")
+        await reply(
+            update,
+            context,
+            "I couldn't find a time zone there. Type your city instead, or tap “Pick UTC offset”.",
+        )
         return True
     await apply_timezone(update, context, user, zone)
     return True

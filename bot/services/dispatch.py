@@ -66,17 +66,20 @@ def reminder_rows(log_id: int) -> list[list[tuple[str, str]]]:
 
 def _text(user: User, kind: str, counted: int, week_done: int, checkin: bool) -> str:
     if checkin:
-        return ("Time for your stretches. And a quick check-in: does your low back feel "
-                "less sore than a week ago? (buttons below the next message)")
+        return (
+            "Time for your stretches. And a quick check-in: does your low back feel "
+            "less sore than a week ago? (buttons below the next message)"
+        )
     opener = "Here's the reminder you snoozed. " if kind == "snooze" else ""
     phase = Phase(user.phase)
     if phase is Phase.HABIT:
         day = habit_day_number(counted, False)
-        return (f"{opener}Time to stretch 🧘 Day {day} of {HABIT_DAYS}. "
-                "About 15-20 minutes on your mat.")
+        return f"{opener}Time to stretch 🧘 Day {day} of {HABIT_DAYS}. About 15-20 minutes on your mat."
     if phase is Phase.MAINTENANCE:
-        return (f"{opener}It's a stretch day 🧘 This week: {week_done} of "
-                f"{weekly_target(user.weekdays)} sessions so far.")
+        return (
+            f"{opener}It's a stretch day 🧘 This week: {week_done} of "
+            f"{weekly_target(user.weekdays)} sessions so far."
+        )
     return f"{opener}Time for today's stretches 🧘 About 15-20 minutes on your mat."
 
 
@@ -88,14 +91,18 @@ async def claim_due(deps: Deps, now: datetime) -> tuple[list[Claim], DispatchRep
     claims: list[Claim] = []
     async with deps.db.session() as s:
         users = (
-            await s.execute(
-                select(User)
-                .where(User.next_reminder_at <= now)
-                .order_by(User.next_reminder_at)
-                .limit(settings.dispatch_batch_size)
-                .with_for_update(skip_locked=True)
+            (
+                await s.execute(
+                    select(User)
+                    .where(User.next_reminder_at <= now)
+                    .order_by(User.next_reminder_at)
+                    .limit(settings.dispatch_batch_size)
+                    .with_for_update(skip_locked=True)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         for user in users:
             due_at = user.next_reminder_at
             assert due_at is not None
@@ -107,8 +114,13 @@ async def claim_due(deps: Deps, now: datetime) -> tuple[list[Claim], DispatchRep
             if now - due_at > grace:
                 await s.execute(
                     store.insert_ignoring_duplicates(s, ReminderLog).values(
-                        user_id=user.id, due_at=due_at, local_date=local_day, kind=kind,
-                        status="late", claimed_at=now)
+                        user_id=user.id,
+                        due_at=due_at,
+                        local_date=local_day,
+                        kind=kind,
+                        status="late",
+                        claimed_at=now,
+                    )
                 )
                 report.late += 1
                 plan_next(user, now)
@@ -127,15 +139,24 @@ async def claim_due(deps: Deps, now: datetime) -> tuple[list[Claim], DispatchRep
                 continue
             transition = on_day_start(phase_state(user), today)
             if transition is not None:
-                await store.log_phase_change(s, user.id, transition.old.value,
-                                             transition.new.phase.value, transition.reason,
-                                             transition.new.started_on, now)
+                await store.log_phase_change(
+                    s,
+                    user.id,
+                    transition.old.value,
+                    transition.new.phase.value,
+                    transition.reason,
+                    transition.new.started_on,
+                    now,
+                )
                 user.phase = transition.new.phase.value
                 user.phase_started_on = transition.new.started_on
                 user.checkin_on = transition.new.checkin_on
             days = await store.practice_days(s, user.id) if user.phase == "maintenance" else set()
-            counted = (await store.counted_days_since(s, user.id, user.phase_started_on or today)
-                       if user.phase == "habit" else 0)
+            counted = (
+                await store.counted_days_since(s, user.id, user.phase_started_on or today)
+                if user.phase == "habit"
+                else 0
+            )
             text = _text(user, kind, counted, week_count(days, today), transition is not None)
             user.next_reminder_at = now + lease
             claims.append(Claim(user.id, user.chat_id, log_id, due_at, text, transition is not None))
@@ -148,33 +169,38 @@ async def _daily_already_sent(s: object, user_id: int, local_day: object) -> boo
 
     assert isinstance(s, AsyncSession)
     found = await s.scalar(
-        select(ReminderLog.id).where(
+        select(ReminderLog.id)
+        .where(
             ReminderLog.user_id == user_id,
             ReminderLog.local_date == local_day,
             ReminderLog.kind == "daily",
             ReminderLog.status == "sent",
-        ).limit(1)
+        )
+        .limit(1)
     )
     return found is not None
 
 
-async def _claim_log(s: object, user_id: int, due_at: datetime, local_day: object, kind: str,
-                     now: datetime) -> int | None:
+async def _claim_log(
+    s: object, user_id: int, due_at: datetime, local_day: object, kind: str, now: datetime
+) -> int | None:
     """The log row for this occurrence: new, or an earlier unfinished attempt; None if sent."""
     from sqlalchemy.ext.asyncio import AsyncSession
 
     assert isinstance(s, AsyncSession)
     inserted = await s.scalar(
         store.insert_ignoring_duplicates(s, ReminderLog)
-        .values(user_id=user_id, due_at=due_at, local_date=local_day, kind=kind,
-                status="claimed", claimed_at=now)
+        .values(
+            user_id=user_id, due_at=due_at, local_date=local_day, kind=kind, status="claimed", claimed_at=now
+        )
         .returning(ReminderLog.id)
     )
     if inserted is not None:
         return int(inserted)
     existing = (
-        await s.execute(select(ReminderLog).where(ReminderLog.user_id == user_id,
-                                                  ReminderLog.due_at == due_at))
+        await s.execute(
+            select(ReminderLog).where(ReminderLog.user_id == user_id, ReminderLog.due_at == due_at)
+        )
     ).scalar_one()
     if existing.status != "claimed":
         return None
@@ -185,20 +211,24 @@ async def _claim_log(s: object, user_id: int, due_at: datetime, local_day: objec
 async def _send_one(bot: Bot, deps: Deps, claim: Claim, report: DispatchReport) -> None:
     now = deps.now()
     try:
-        message = await bot.send_message(claim.chat_id, claim.text,
-                                         reply_markup=keyboard(reminder_rows(claim.log_id)))
+        message = await bot.send_message(
+            claim.chat_id, claim.text, reply_markup=keyboard(reminder_rows(claim.log_id))
+        )
         if claim.checkin:
             from bot.handlers.phase import CHECKIN_ROWS
 
-            await bot.send_message(claim.chat_id, "Does your low back feel less sore?",
-                                   reply_markup=keyboard(CHECKIN_ROWS))
+            await bot.send_message(
+                claim.chat_id, "Does your low back feel less sore?", reply_markup=keyboard(CHECKIN_ROWS)
+            )
     except Forbidden:
         report.blocked += 1
         async with deps.db.session() as s:
-            await s.execute(update(User).where(User.id == claim.user_id)
-                            .values(blocked=True, next_reminder_at=None))
-            await s.execute(update(ReminderLog).where(ReminderLog.id == claim.log_id)
-                            .values(status="blocked"))
+            await s.execute(
+                update(User).where(User.id == claim.user_id).values(blocked=True, next_reminder_at=None)
+            )
+            await s.execute(
+                update(ReminderLog).where(ReminderLog.id == claim.log_id).values(status="blocked")
+            )
         return
     except RetryAfter as exc:
         report.retry += 1
@@ -209,13 +239,15 @@ async def _send_one(bot: Bot, deps: Deps, claim: Claim, report: DispatchReport) 
     except (NetworkError, TelegramError) as exc:
         report.retry += 1
         report.errors.append(type(exc).__name__)
-        log.warning("reminder to user %s not sent (%s); it stays due", claim.user_id,
-                    type(exc).__name__)
+        log.warning("reminder to user %s not sent (%s); it stays due", claim.user_id, type(exc).__name__)
         await _due_again(deps, claim, claim.due_at)
         return
     async with deps.db.session() as s:
-        await s.execute(update(ReminderLog).where(ReminderLog.id == claim.log_id)
-                        .values(status="sent", sent_at=now, message_id=message.message_id))
+        await s.execute(
+            update(ReminderLog)
+            .where(ReminderLog.id == claim.log_id)
+            .values(status="sent", sent_at=now, message_id=message.message_id)
+        )
         user = await s.get(User, claim.user_id)
         if user is not None:
             plan_next(user, now)
@@ -225,10 +257,10 @@ async def _send_one(bot: Bot, deps: Deps, claim: Claim, report: DispatchReport) 
 async def _due_again(deps: Deps, claim: Claim, when: datetime) -> None:
     """Not sent: free the occurrence and make the user due again at `when`."""
     async with deps.db.session() as s:
-        await s.execute(delete(ReminderLog).where(ReminderLog.id == claim.log_id,
-                                                  ReminderLog.status == "claimed"))
-        await s.execute(update(User).where(User.id == claim.user_id)
-                        .values(next_reminder_at=when))
+        await s.execute(
+            delete(ReminderLog).where(ReminderLog.id == claim.log_id, ReminderLog.status == "claimed")
+        )
+        await s.execute(update(User).where(User.id == claim.user_id).values(next_reminder_at=when))
 
 
 async def dispatch_due(bot: Bot, deps: Deps) -> DispatchReport:
@@ -242,6 +274,11 @@ async def dispatch_due(bot: Bot, deps: Deps) -> DispatchReport:
 
     await asyncio.gather(*(guarded(claim) for claim in claims))
     if claims:
-        log.info("reminders: claimed %d, sent %d, retry %d, blocked %d", report.claimed,
-                 report.sent, report.retry, report.blocked)
+        log.info(
+            "reminders: claimed %d, sent %d, retry %d, blocked %d",
+            report.claimed,
+            report.sent,
+            report.retry,
+            report.blocked,
+        )
     return report

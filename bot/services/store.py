@@ -180,9 +180,7 @@ async def log_screening(
 async def log_phase_change(
     session: AsyncSession, user_id: int, old: str, new: str, reason: str, on: date, at: datetime
 ) -> None:
-    session.add(
-        PhaseChange(user_id=user_id, old_phase=old, new_phase=new, reason=reason, on_date=on, at=at)
-    )
+    session.add(PhaseChange(user_id=user_id, old_phase=old, new_phase=new, reason=reason, on_date=on, at=at))
 
 
 async def delete_user_everywhere(session: AsyncSession, user_id: int) -> None:

@@ -48,9 +48,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("telegram_id", name=op.f("uq_users_telegram_id")),
     )
     with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_users_next_reminder_at"), ["next_reminder_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_users_next_reminder_at"), ["next_reminder_at"], unique=False)
 
     op.create_table(
         "phase_changes",
@@ -95,9 +93,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_practice_sessions")),
     )
     with op.batch_alter_table("practice_sessions", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_practice_sessions_user_day", ["user_id", "local_date"], unique=False
-        )
+        batch_op.create_index("ix_practice_sessions_user_day", ["user_id", "local_date"], unique=False)
         batch_op.create_index(
             "uq_practice_sessions_one_open",
             ["user_id"],
@@ -169,9 +165,7 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("exercise_results", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_exercise_results_session_id"), ["session_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_exercise_results_session_id"), ["session_id"], unique=False)
 
 
 def downgrade() -> None:
