@@ -136,7 +136,11 @@ def build_application(
     )
     if rate_limit:
         builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=settings.send_rate_per_second, max_retries=3)
+            # One request per 1/rate seconds, no bursts: a burst of `rate` after a pause
+            # breaks Telegram's "N per second" and earns 429s (bench/bench_dispatch.py).
+            AIORateLimiter(
+                overall_max_rate=1, overall_time_period=1 / settings.send_rate_per_second, max_retries=3
+            )
         )
     if request is not None:
         builder = builder.request(request)

@@ -352,3 +352,17 @@ async def test_reminder_stays_at_local_time_across_dst(db: Database, zone: str) 
             local_times.add(h.now.astimezone(ZoneInfo(zone)).time())
         assert local_times == {time(8, 0)}
         assert len(await reminders_for(h, 1)) == 30
+
+
+async def test_one_tick_drains_a_backlog_in_back_to_back_batches(db: Database) -> None:
+    from types import SimpleNamespace
+
+    from bot.handlers.reminders import dispatch_job
+
+    async with running_bot(db, dispatch_batch_size=5) as h:
+        h.now = DUE - timedelta(minutes=1)
+        for uid in range(1, 13):
+            await make_user(h, uid)
+        h.now = DUE + timedelta(seconds=1)
+        await dispatch_job(SimpleNamespace(bot=h.app.bot, application=h.app))  # type: ignore[arg-type]
+        assert [len(await reminders_for(h, uid)) for uid in range(1, 13)] == [1] * 12

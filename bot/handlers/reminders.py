@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -23,7 +24,15 @@ log = logging.getLogger(__name__)
 
 
 async def dispatch_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await dispatch_due(context.bot, get_deps(context))
+    """One scheduler tick: batches back to back while full, so a backlog (08:00 for many
+    users, or after downtime) drains at the send rate rather than one batch per tick."""
+    deps = get_deps(context)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + deps.settings.dispatch_interval_seconds * 0.9
+    while True:
+        report = await dispatch_due(context.bot, deps)
+        if report.selected < deps.settings.dispatch_batch_size or loop.time() >= deadline:
+            return
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -27,7 +28,7 @@ from bot.domain.streaks import week_count
 from bot.handlers.common import keyboard
 from bot.services import store
 from bot.services.planner import phase_state, plan_next, wants_reminders
-from db.models import ReminderLog, User
+from db.models import PracticeSession, ReminderLog, User
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class Claim:
 
 @dataclass
 class DispatchReport:
+    selected: int = 0
     claimed: int = 0
     sent: int = 0
     late: int = 0
@@ -84,6 +86,8 @@ def _text(user: User, kind: str, counted: int, week_done: int, checkin: bool) ->
 
 
 async def claim_due(deps: Deps, now: datetime) -> tuple[list[Claim], DispatchReport]:
+    """Claim a batch of due users in one transaction, with a fixed number of queries
+    (not a few per user), so the claim stays short and SQLite's write lock with it."""
     report = DispatchReport()
     settings = deps.settings
     grace = timedelta(minutes=settings.reminder_grace_minutes)
@@ -103,40 +107,50 @@ async def claim_due(deps: Deps, now: datetime) -> tuple[list[Claim], DispatchRep
             .scalars()
             .all()
         )
+        report.selected = len(users)
+        live: list[User] = []
+        late_rows: list[dict[str, object]] = []
         for user in users:
             due_at = user.next_reminder_at
             assert due_at is not None
-            kind = user.next_reminder_kind
             if not wants_reminders(user):
                 user.next_reminder_at = None
-                continue
-            local_day = local_date_of(due_at, user.timezone)
-            if now - due_at > grace:
-                await s.execute(
-                    store.insert_ignoring_duplicates(s, ReminderLog).values(
-                        user_id=user.id,
-                        due_at=due_at,
-                        local_date=local_day,
-                        kind=kind,
-                        status="late",
-                        claimed_at=now,
-                    )
-                )
-                report.late += 1
+            elif now - due_at > grace:
+                late_rows.append(_log_row(user, "late", now))
                 plan_next(user, now)
-                continue
+            else:
+                live.append(user)
+        report.late = len(late_rows)
+        if late_rows:
+            await s.execute(store.insert_ignoring_duplicates(s, ReminderLog), late_rows)
+        if not live:
+            return claims, report
+        ids = [u.id for u in live]
+        # Eight days back covers "today" in every zone and the current ISO week.
+        since = now.date() - timedelta(days=8)
+        recent = await _completed_days(s, ids, since)
+        sent_daily = await _sent_daily(s, ids, since)
+        counted = await _counted_in_phase(s, [u.id for u in live if u.phase == Phase.HABIT.value])
+        candidates: list[User] = []
+        for user in live:
             today = local_today(now, user.timezone)
-            if await store.completed_on(s, user.id, today):
+            local_day = local_date_of(user.next_reminder_at, user.timezone)  # type: ignore[arg-type]
+            if today in recent.get(user.id, ()):
                 report.skipped_done += 1
                 plan_next(user, now)
-                continue
-            if kind == "daily" and await _daily_already_sent(s, user.id, local_day):
+            elif user.next_reminder_kind == "daily" and (user.id, local_day) in sent_daily:
                 plan_next(user, now)
-                continue
-            log_id = await _claim_log(s, user.id, due_at, local_day, kind, now)
+            else:
+                candidates.append(user)
+        log_ids = await _claim_logs(s, candidates, now)
+        for user in candidates:
+            log_id = log_ids.get(user.id)
             if log_id is None:
                 plan_next(user, now)
                 continue
+            due_at = user.next_reminder_at
+            assert due_at is not None
+            today = local_today(now, user.timezone)
             transition = on_day_start(phase_state(user), today)
             if transition is not None:
                 await store.log_phase_change(
@@ -151,61 +165,95 @@ async def claim_due(deps: Deps, now: datetime) -> tuple[list[Claim], DispatchRep
                 user.phase = transition.new.phase.value
                 user.phase_started_on = transition.new.started_on
                 user.checkin_on = transition.new.checkin_on
-            days = await store.practice_days(s, user.id) if user.phase == "maintenance" else set()
-            counted = (
-                await store.counted_days_since(s, user.id, user.phase_started_on or today)
-                if user.phase == "habit"
-                else 0
+            done_this_week = week_count(recent.get(user.id, set()), today)
+            text = _text(
+                user, user.next_reminder_kind, counted.get(user.id, 0), done_this_week, transition is not None
             )
-            text = _text(user, kind, counted, week_count(days, today), transition is not None)
             user.next_reminder_at = now + lease
             claims.append(Claim(user.id, user.chat_id, log_id, due_at, text, transition is not None))
     report.claimed = len(claims)
     return claims, report
 
 
-async def _daily_already_sent(s: object, user_id: int, local_day: object) -> bool:
-    from sqlalchemy.ext.asyncio import AsyncSession
+def _log_row(user: User, status: str, now: datetime) -> dict[str, object]:
+    due_at = user.next_reminder_at
+    assert due_at is not None
+    return {
+        "user_id": user.id,
+        "due_at": due_at,
+        "local_date": local_date_of(due_at, user.timezone),
+        "kind": user.next_reminder_kind,
+        "status": status,
+        "claimed_at": now,
+    }
 
-    assert isinstance(s, AsyncSession)
-    found = await s.scalar(
-        select(ReminderLog.id)
-        .where(
-            ReminderLog.user_id == user_id,
-            ReminderLog.local_date == local_day,
+
+async def _completed_days(s: AsyncSession, ids: list[int], since: date) -> dict[int, set[date]]:
+    rows = await s.execute(
+        select(PracticeSession.user_id, PracticeSession.local_date).where(
+            PracticeSession.user_id.in_(ids),
+            PracticeSession.status == "completed",
+            PracticeSession.local_date >= since,
+        )
+    )
+    days: dict[int, set[date]] = {}
+    for user_id, day in rows:
+        days.setdefault(user_id, set()).add(day)
+    return days
+
+
+async def _sent_daily(s: AsyncSession, ids: list[int], since: date) -> set[tuple[int, date]]:
+    rows = await s.execute(
+        select(ReminderLog.user_id, ReminderLog.local_date).where(
+            ReminderLog.user_id.in_(ids),
             ReminderLog.kind == "daily",
             ReminderLog.status == "sent",
+            ReminderLog.local_date >= since,
         )
-        .limit(1)
     )
-    return found is not None
+    return {(user_id, day) for user_id, day in rows}
 
 
-async def _claim_log(
-    s: object, user_id: int, due_at: datetime, local_day: object, kind: str, now: datetime
-) -> int | None:
-    """The log row for this occurrence: new, or an earlier unfinished attempt; None if sent."""
-    from sqlalchemy.ext.asyncio import AsyncSession
+async def _counted_in_phase(s: AsyncSession, ids: list[int]) -> dict[int, int]:
+    """Distinct completed days since each user's phase began ("day N of 21")."""
+    if not ids:
+        return {}
+    rows = await s.execute(
+        select(PracticeSession.user_id, func.count(func.distinct(PracticeSession.local_date)))
+        .join(User, User.id == PracticeSession.user_id)
+        .where(
+            PracticeSession.user_id.in_(ids),
+            PracticeSession.status == "completed",
+            PracticeSession.local_date >= func.coalesce(User.phase_started_on, date(1970, 1, 1)),
+        )
+        .group_by(PracticeSession.user_id)
+    )
+    return {user_id: int(count) for user_id, count in rows}
 
-    assert isinstance(s, AsyncSession)
-    inserted = await s.scalar(
+
+async def _claim_logs(s: AsyncSession, users: list[User], now: datetime) -> dict[int, int]:
+    """The log row of each user's occurrence: new, or an earlier unfinished attempt.
+
+    Users missing from the result already had this occurrence sent."""
+    if not users:
+        return {}
+    rows = [_log_row(user, "claimed", now) for user in users]
+    inserted = await s.execute(
         store.insert_ignoring_duplicates(s, ReminderLog)
-        .values(
-            user_id=user_id, due_at=due_at, local_date=local_day, kind=kind, status="claimed", claimed_at=now
-        )
-        .returning(ReminderLog.id)
+        .values(rows)
+        .returning(ReminderLog.user_id, ReminderLog.id)
     )
-    if inserted is not None:
-        return int(inserted)
-    existing = (
-        await s.execute(
-            select(ReminderLog).where(ReminderLog.user_id == user_id, ReminderLog.due_at == due_at)
+    log_ids = {user_id: log_id for user_id, log_id in inserted}
+    clashed = {u.id: u.next_reminder_at for u in users if u.id not in log_ids}
+    if clashed:
+        earlier = await s.execute(
+            select(ReminderLog).where(ReminderLog.user_id.in_(list(clashed)), ReminderLog.status == "claimed")
         )
-    ).scalar_one()
-    if existing.status != "claimed":
-        return None
-    existing.claimed_at = now
-    return existing.id
+        for entry in earlier.scalars():
+            if clashed.get(entry.user_id) == entry.due_at:
+                entry.claimed_at = now
+                log_ids[entry.user_id] = entry.id
+    return log_ids
 
 
 async def _send_one(bot: Bot, deps: Deps, claim: Claim, report: DispatchReport) -> None:
