@@ -23,7 +23,6 @@ import asyncio
 import itertools
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass
@@ -34,8 +33,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable without installing
 
 from sqlalchemy import func, select, update
-from telegram.error import RetryAfter
-from telegram.ext import AIORateLimiter, Application, BaseRateLimiter
+from telegram.ext import Application
 
 import bot.app as bot_app
 import bot.services.dispatch as dispatch_mod
@@ -89,78 +87,6 @@ def timed_claims() -> Iterator[list[float]]:
         yield spent
     finally:
         dispatch_mod.claim_due = real
-
-
-class SlidingWindowLimiter(BaseRateLimiter[int]):
-    """At most `limit` chat requests in any `window` seconds: the rule Telegram (and the
-    emulator) applies, with a small margin for the time a request takes to arrive. After a
-    pause (the next batch being claimed) it may catch up, as the window allows."""
-
-    def __init__(self, limit: int, window: float = 1.03, max_retries: int = 3) -> None:
-        self.limit, self.window, self.max_retries = limit, window, max_retries
-        self._stamps: deque[float] = deque()
-        self._lock = asyncio.Lock()
-
-    async def initialize(self) -> None:
-        """Nothing to open."""
-
-    async def shutdown(self) -> None:
-        """Nothing to close."""
-
-    async def _acquire(self) -> None:
-        async with self._lock:  # FIFO: one waiter at a time looks at the window
-            for _ in range(10_000):
-                now = time.monotonic()
-                while self._stamps and self._stamps[0] <= now - self.window:
-                    self._stamps.popleft()
-                if len(self._stamps) < self.limit:
-                    self._stamps.append(now)
-                    return
-                await asyncio.sleep(self._stamps[0] + self.window - now)
-
-    async def process_request(self, callback: Any, args: Any, kwargs: dict[str, Any], endpoint: str,
-                              data: dict[str, Any], rate_limit_args: int | None) -> Any:
-        for attempt in range(self.max_retries + 1):
-            if data.get("chat_id") is not None:  # as AIORateLimiter: only chat requests count
-                await self._acquire()
-            try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as exc:
-                if attempt == self.max_retries:
-                    raise
-                await asyncio.sleep(exc._retry_after.total_seconds() + 0.1)
-        return None
-
-
-@contextmanager
-def sliding_limiter() -> Iterator[None]:
-    """Build the app with SlidingWindowLimiter instead of AIORateLimiter (bench-local)."""
-    real = bot_app.AIORateLimiter
-
-    def factory(overall_max_rate: float, max_retries: int) -> BaseRateLimiter[int]:
-        return SlidingWindowLimiter(int(overall_max_rate), max_retries=max_retries)
-
-    bot_app.AIORateLimiter = factory  # type: ignore[assignment,misc]
-    try:
-        yield
-    finally:
-        bot_app.AIORateLimiter = real  # type: ignore[misc]
-
-
-@contextmanager
-def smooth_limiter() -> Iterator[None]:
-    """Build the app with AIORateLimiter(overall_max_rate=1, overall_time_period=1/rate): no burst."""
-    real = bot_app.AIORateLimiter
-
-    def factory(overall_max_rate: float, max_retries: int) -> AIORateLimiter:
-        return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / overall_max_rate,
-                              max_retries=max_retries)
-
-    bot_app.AIORateLimiter = factory  # type: ignore[assignment,misc]
-    try:
-        yield
-    finally:
-        bot_app.AIORateLimiter = real  # type: ignore[misc]
 
 
 async def make_due(url: str, users: int, now: datetime) -> None:
@@ -250,17 +176,11 @@ async def main_async(args: argparse.Namespace) -> None:
             print(f"  .. {free[-1].label}: {free[-1].sent / free[-1].seconds:.0f} reminders/s", flush=True)
     limited: list[Outcome] = []
     if not args.no_limited:
-        variants = (("as bot/app.py builds it", None), ("burst removed (bench patch)", smooth_limiter),
-                    ("sliding 1 s window (bench patch)", sliding_limiter))
-        for label, patch in variants:
-            async with c.sqlite_database("limited") as url:
-                if patch is None:
-                    out = await scenario(label, url, limited_users, rate_limit=True, enforce=RATE)
-                else:
-                    with patch():
-                        out = await scenario(label, url, limited_users, rate_limit=True, enforce=RATE)
-            limited.append(out)
-            print(f"  .. {label}: {out.send_rate:.1f}/s, 429s {out.count_429}", flush=True)
+        label = "as bot/app.py builds it"
+        async with c.sqlite_database("limited") as url:
+            out = await scenario(label, url, limited_users, rate_limit=True, enforce=RATE)
+        limited.append(out)
+        print(f"  .. {label}: {out.send_rate:.1f}/s, 429s {out.count_429}", flush=True)
     report(free, limited)
 
 
