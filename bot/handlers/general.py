@@ -8,7 +8,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot import texts
 from bot.deps import get_deps
 from bot.handlers import onboarding, session, zone_time
-from bot.handlers.common import known_user, reply
+from bot.handlers.common import expired, known_user, reply
 from bot.services import store
 
 
@@ -137,15 +137,11 @@ async def refuse_foreign_button(update: Update, context: ContextTypes.DEFAULT_TY
     chat = query.message.chat if query.message is not None else None
     if chat is not None and chat.type == chat.PRIVATE and chat.id == query.from_user.id:
         return
-    from bot.handlers.common import expired
-
     await expired(update)
     raise ApplicationHandlerStop
 
 
 async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    from bot.handlers.common import expired
-
     await expired(update)
 
 
