@@ -180,7 +180,7 @@ async def on_pain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if prefix == "pb":
             moved = await store.move_session(
                 s,
-                practice.id,
+                practice,
                 from_step=0,
                 from_stages=("pain_before",),
                 stage="exercise",
@@ -192,7 +192,6 @@ async def on_pain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await ack(update)
             if user.first_pain is None:
                 user.first_pain = rating
-            await s.refresh(practice)
             await retire(
                 context, user.chat_id, practice.message_id, f"Pain before: {rating}/10. Let's begin."
             )
@@ -200,7 +199,7 @@ async def on_pain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await _show_current(context, user.chat_id, practice)
             return
         moved = await store.move_session(
-            s, practice.id, from_step=practice.step, from_stages=("pain_after",), pain_after=rating
+            s, practice, from_step=practice.step, from_stages=("pain_after",), pain_after=rating
         )
         if not moved:
             await expired(update, "Already noted.")
@@ -221,7 +220,6 @@ async def _finish(
     now = deps.now()
     results = await store.session_results(s, practice.id)
     summary = sessions.summarise(results)
-    await s.refresh(practice)
     practice.status = "completed" if summary.counts else "incomplete"
     practice.stage = "done"
     practice.ended_at = now
@@ -273,7 +271,7 @@ async def on_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             seconds = step.exercise.dose.timer_seconds
             until = now + timedelta(seconds=seconds * deps.settings.timer_scale)
             if not await store.move_session(
-                s, practice.id, from_step=index, from_stages=("exercise",), stage="holding", hold_until=until
+                s, practice, from_step=index, from_stages=("exercise",), stage="holding", hold_until=until
             ):
                 await expired(update, "That step has moved on.")
                 return
@@ -290,7 +288,7 @@ async def on_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if action == "p":
             if not await store.move_session(
                 s,
-                practice.id,
+                practice,
                 from_step=index,
                 from_stages=("exercise", "holding"),
                 stage="hurt",
@@ -302,7 +300,6 @@ async def on_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await store.record_result(s, practice.id, step.exercise.key, step.side, "stopped_pain", now)
             await ack(update)
             await retire(context, user.chat_id, practice.message_id, view.outcome_line(step, "stopped_pain"))
-            await s.refresh(practice)
             practice.message_id = None
             await _show_current(context, user.chat_id, practice)
             return
@@ -329,14 +326,13 @@ async def _advance(
     following = index + 1
     stage = "exercise" if following < END else "pain_after"
     if not await store.move_session(
-        s, practice.id, from_step=index, from_stages=from_stages, step=following, stage=stage, hold_until=None
+        s, practice, from_step=index, from_stages=from_stages, step=following, stage=stage, hold_until=None
     ):
         return False
     cancel_timers(context, practice.id)
     await store.record_result(s, practice.id, step.exercise.key, step.side, outcome, get_deps(context).now())
     await retire(context, user.chat_id, practice.message_id, view.outcome_line(step, outcome))
-    await s.refresh(practice)
-    practice.message_id = None  # after refresh, which would reload the retired id
+    practice.message_id = None
     if lead:
         await context.bot.send_message(user.chat_id, lead)
     await _show_current(context, user.chat_id, practice)
@@ -362,7 +358,7 @@ async def on_hurt_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         target = next_exercise_step(index) if parts[2] == "n" else END
         stage = "exercise" if target < END else "pain_after"
         if not await store.move_session(
-            s, practice.id, from_step=index, from_stages=("hurt",), step=target, stage=stage
+            s, practice, from_step=index, from_stages=("hurt",), step=target, stage=stage
         ):
             await expired(update, "Already chosen.")
             return
@@ -373,7 +369,6 @@ async def on_hurt_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             practice.message_id,
             "Going on gently." if parts[2] == "n" else "Ending the session here. Rest well.",
         )
-        await s.refresh(practice)
         practice.message_id = None
         await _show_current(context, user.chat_id, practice)
 
