@@ -36,6 +36,15 @@ def parse_data(update: Update, prefix: str, parts: int) -> list[str] | None:
     return bits[1:]
 
 
+async def button_choice(update: Update, prefix: str, allowed: tuple[str, ...]) -> str | None:
+    """The choice a one-part button (`prefix:choice`) names; None, answered, if it is not one."""
+    parts = parse_data(update, prefix, 1)
+    if parts is None or parts[0] not in allowed or update.effective_user is None:
+        await expired(update)
+        return None
+    return parts[0]
+
+
 def as_int(value: str, low: int, high: int) -> int | None:
     # isdigit() also accepts "²" and the like, which int() refuses: ASCII digits only.
     if not (value.isascii() and value.isdigit()) or len(value) > 9:
@@ -102,12 +111,17 @@ async def retire(
         log.debug("could not retire message %s: %s", message_id, exc)
 
 
-async def pressing_user(update: Update, s: AsyncSession) -> User | None:
-    """The row of whoever pressed the button; None (after telling them) if we never met."""
+async def pressing_user(update: Update, s: AsyncSession, *, onboarded: bool = False) -> User | None:
+    """The row of whoever pressed the button; None (after telling them) if we never met,
+    or, with `onboarded`, if their set-up is unfinished (the button cannot be current)."""
     tg = update.effective_user
     user = await store.get_user(s, tg.id) if tg else None
     if user is None:
         await expired(update, texts.NOT_STARTED)
+        return None
+    if onboarded and not user.onboarded:
+        await expired(update)
+        return None
     return user
 
 

@@ -14,7 +14,7 @@ from bot import texts
 from bot.deps import get_deps
 from bot.domain.screening import questions_for
 from bot.handlers import screening, zone_time
-from bot.handlers.common import ack, expired, parse_data, pressing_user, reply, settle
+from bot.handlers.common import ack, button_choice, expired, pressing_user, reply, settle
 from bot.services import store
 from bot.services.planner import plan_next
 from db.models import User
@@ -86,21 +86,19 @@ async def show_step(update: Update, context: ContextTypes.DEFAULT_TYPE, user: Us
 
 async def on_intro_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     deps = get_deps(context)
-    parts = parse_data(update, "ob", 1)
-    tg = update.effective_user
-    if parts is None or tg is None:
-        await expired(update)
+    choice = await button_choice(update, "ob", ("welcome", "agree"))
+    if choice is None:
         return
     async with deps.db.session() as s:
         user = await pressing_user(update, s)
         if user is None:
             return
-        expected = {"welcome": "welcome", "agree": "disclaimer"}.get(parts[0])
+        expected = {"welcome": "welcome", "agree": "disclaimer"}.get(choice)
         if expected is None or user.onboarding_step != expected:
             await expired(update)
             return
         await ack(update)
-        if parts[0] == "welcome":
+        if choice == "welcome":
             user.onboarding_step = "disclaimer"
             await settle(update)
         else:
@@ -142,23 +140,21 @@ __all__ = ["after_screen_clear", "finish", "on_intro_button", "questions_for", "
 async def on_go(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`go:now` starts a session (end of onboarding or home screen); `go:later` waits."""
     deps = get_deps(context)
-    parts = parse_data(update, "go", 1)
-    tg = update.effective_user
-    if parts is None or tg is None or parts[0] not in ("now", "later"):
-        await expired(update)
+    choice = await button_choice(update, "go", ("now", "later"))
+    if choice is None:
         return
     async with deps.db.session() as s:
         user = await pressing_user(update, s)
         if user is None:
             return
         finishing = user.onboarding_step == "first"
-        if not finishing and not (user.onboarded and parts[0] == "now"):
+        if not finishing and not (user.onboarded and choice == "now"):
             await expired(update)
             return
         await ack(update)
         if finishing:
             await finish(update, context, user)
-        if parts[0] == "later":
+        if choice == "later":
             await settle(update, "Later")
             at = user.reminder_time.strftime("%H:%M") if user.reminder_time else "your chosen time"
             await reply(update, context, texts.FIRST_LATER.format(time=at))

@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 from bot.deps import get_deps
 from bot.domain.phases import Phase, Transition, answer_checkin, flare_up, phase_change_message
 from bot.domain.schedule import local_today
-from bot.handlers.common import ack, expired, keyboard, parse_data, settle
+from bot.handlers.common import ack, button_choice, expired, keyboard, pressing_user, settle
 from bot.services import store
 from bot.services.planner import phase_state, plan_next
 from db.models import User
@@ -38,20 +38,20 @@ async def apply_transition(
 
 async def on_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     deps = get_deps(context)
-    parts = parse_data(update, "ci", 1)
-    tg = update.effective_user
-    if parts is None or tg is None or parts[0] not in ("less", "sore"):
-        await expired(update)
+    choice = await button_choice(update, "ci", ("less", "sore"))
+    if choice is None:
         return
     async with deps.db.session() as s:
-        user = await store.get_user(s, tg.id)
-        if user is None or user.phase != Phase.CHECKIN.value:
+        user = await pressing_user(update, s)
+        if user is None:
+            return
+        if user.phase != Phase.CHECKIN.value:
             await expired(update)
             return
         await ack(update)
-        await settle(update, "Less sore" if parts[0] == "less" else "Still sore")
+        await settle(update, "Less sore" if choice == "less" else "Still sore")
         now = deps.now()
-        transition = answer_checkin(phase_state(user), parts[0] == "less", local_today(now, user.timezone))
+        transition = answer_checkin(phase_state(user), choice == "less", local_today(now, user.timezone))
         await apply_transition(context.bot, s, user, transition, now)
 
 
@@ -67,19 +67,16 @@ async def offer_flare(update: Update, context: ContextTypes.DEFAULT_TYPE, user: 
 
 async def on_flare(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     deps = get_deps(context)
-    parts = parse_data(update, "fl", 1)
-    tg = update.effective_user
-    if parts is None or tg is None or parts[0] not in ("yes", "no", "ask"):
-        await expired(update)
+    choice = await button_choice(update, "fl", ("yes", "no", "ask"))
+    if choice is None:
         return
     async with deps.db.session() as s:
-        user = await store.get_user(s, tg.id)
-        if user is None or not user.onboarded:
-            await expired(update)
+        user = await pressing_user(update, s, onboarded=True)
+        if user is None:
             return
         await ack(update)
         now = deps.now()
-        if parts[0] == "ask":
+        if choice == "ask":
             await settle(update)
             await offer_flare(update, context, user)
             if Phase(user.phase) not in (Phase.MAINTENANCE, Phase.CHECKIN):
@@ -87,7 +84,7 @@ async def on_flare(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                     user.chat_id, "You're already on daily practice. Go gently, and stop anything that hurts."
                 )
             return
-        if parts[0] == "no":
+        if choice == "no":
             await settle(update, "No, thanks")
             return
         transition = flare_up(phase_state(user), local_today(now, user.timezone))

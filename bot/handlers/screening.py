@@ -8,7 +8,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.deps import get_deps
 from bot.domain.screening import Tier, questions_for
-from bot.handlers.common import ack, as_int, expired, parse_data, pressing_user, reply, settle
+from bot.handlers.common import ack, as_int, button_choice, expired, parse_data, pressing_user, reply, settle
 from bot.services import store
 from db.models import User
 
@@ -93,16 +93,14 @@ async def _abandon_open_session(s: object, user_id: int, now: object) -> None:
 async def on_control(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`scr:cleared` (a clinician cleared me) and `scr:redo` (answer the screen again)."""
     deps = get_deps(context)
-    parts = parse_data(update, "scr", 1)
-    tg = update.effective_user
-    if parts is None or tg is None:
-        await expired(update)
+    choice = await button_choice(update, "scr", ("cleared", "redo"))
+    if choice is None:
         return
     async with deps.db.session() as s:
         user = await pressing_user(update, s)
         if user is None:
             return
-        if parts[0] == "cleared" and user.screen_status == "see_doctor":
+        if choice == "cleared" and user.screen_status == "see_doctor":
             await ack(update)
             await settle(update, "A clinician has cleared me")
             user.screen_status = "clear"
@@ -110,7 +108,7 @@ async def on_control(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             from bot.handlers.onboarding import after_screen_clear
 
             await after_screen_clear(update, context, user)
-        elif parts[0] == "redo" and user.screen_status in ("emergency", "see_doctor"):
+        elif choice == "redo" and user.screen_status in ("emergency", "see_doctor"):
             await ack(update)
             await settle(update)
             user.screen_status = "pending"

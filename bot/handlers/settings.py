@@ -9,9 +9,16 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.deps import get_deps
 from bot.handlers import zone_time
-from bot.handlers.common import ack, as_int, expired, keyboard, known_user, parse_data, reply, settle
+from bot.handlers.common import (
+    ack,
+    button_choice,
+    keyboard,
+    known_user,
+    pressing_user,
+    reply,
+    settle,
+)
 from bot.handlers.status import WEEKDAY_NAMES, next_reminder_line
-from bot.services import store
 from bot.services.planner import plan_next
 from db.models import User
 
@@ -102,19 +109,16 @@ DAYS_TEXT = (
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     deps = get_deps(context)
-    parts = parse_data(update, "st", 1)
-    tg = update.effective_user
-    if parts is None or tg is None or parts[0] not in ("time", "tz", "days", "pause", "resume"):
-        await expired(update)
+    choice = await button_choice(update, "st", ("time", "tz", "days", "pause", "resume"))
+    if choice is None:
         return
     async with deps.db.session() as s:
-        user = await store.get_user(s, tg.id)
-        if user is None or not user.onboarded:
-            await expired(update)
+        user = await pressing_user(update, s, onboarded=True)
+        if user is None:
             return
         await ack(update)
         await settle(update)
-        choice = parts[0]
+        choice = choice
         if choice == "time":
             user.awaiting = "time"
             await zone_time.ask_time(update, context)
@@ -137,16 +141,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_weekday(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     deps = get_deps(context)
-    parts = parse_data(update, "wd", 1)
-    tg = update.effective_user
-    day = as_int(parts[0], 0, 6) if parts else None
-    if parts is None or tg is None or (day is None and parts[0] != "ok"):
-        await expired(update)
+    choice = await button_choice(update, "wd", ("0", "1", "2", "3", "4", "5", "6", "ok"))
+    if choice is None:
         return
+    day = None if choice == "ok" else int(choice)
     async with deps.db.session() as s:
-        user = await store.get_user(s, tg.id)
-        if user is None or not user.onboarded:
-            await expired(update)
+        user = await pressing_user(update, s, onboarded=True)
+        if user is None:
             return
         if day is None:
             await ack(update)
