@@ -68,10 +68,7 @@ def reminder_rows(log_id: int) -> list[list[tuple[str, str]]]:
 
 def _text(user: User, kind: str, counted: int, week_done: int, checkin: bool) -> str:
     if checkin:
-        return (
-            "Time for your stretches. And a quick check-in: does your low back feel "
-            "less sore than a week ago? (buttons below the next message)"
-        )
+        return "Time for your stretches 🧘 It's also check-in day: one quick question just below."
     opener = "Here's the reminder you snoozed. " if kind == "snooze" else ""
     phase = Phase(user.phase)
     if phase is Phase.HABIT:
