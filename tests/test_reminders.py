@@ -366,3 +366,23 @@ async def test_one_tick_drains_a_backlog_in_back_to_back_batches(db: Database) -
         h.now = DUE + timedelta(seconds=1)
         await dispatch_job(SimpleNamespace(bot=h.app.bot, application=h.app))  # type: ignore[arg-type]
         assert [len(await reminders_for(h, uid)) for uid in range(1, 13)] == [1] * 12
+
+
+async def test_a_claim_lost_in_a_crash_is_sent_after_the_lease(db: Database) -> None:
+    """The process died between claiming and sending: the lease runs out, the same
+    occurrence is claimed again (its log row reused) and sent once."""
+    from bot.services.dispatch import claim_due
+
+    async with running_bot(db) as h:
+        h.now = DUE - timedelta(minutes=1)
+        await make_user(h, 1)
+        h.now = DUE
+        claims, _ = await claim_due(h.deps, h.now)  # claimed, then "crashed": never sent
+        assert len(claims) == 1 and await reminders_for(h, 1) == []
+        h.now = DUE + timedelta(minutes=2)
+        assert (await dispatch(h)).claimed == 0  # still leased
+        h.now = DUE + timedelta(seconds=h.deps.settings.reminder_lease_seconds + 1)
+        assert (await dispatch(h)).sent == 1
+        assert len(await reminders_for(h, 1)) == 1
+        rows = await log_rows(h, 1)
+        assert [(r.status, r.due_at) for r in rows] == [("sent", DUE)]

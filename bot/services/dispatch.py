@@ -139,14 +139,12 @@ async def claim_due(deps: Deps, now: datetime) -> tuple[list[Claim], DispatchRep
                 plan_next(user, now)
             else:
                 candidates.append(user)
-        log_ids = await _claim_logs(s, candidates, now)
+        logs = await _claim_logs(s, candidates, now)
         for user in candidates:
-            log_id = log_ids.get(user.id)
-            if log_id is None:
+            if user.id not in logs:
                 plan_next(user, now)
                 continue
-            due_at = user.next_reminder_at
-            assert due_at is not None
+            log_id, due_at = logs[user.id]
             today = local_today(now, user.timezone)
             transition = on_day_start(phase_state(user), today)
             if transition is not None:
@@ -228,29 +226,30 @@ async def _counted_in_phase(s: AsyncSession, ids: list[int]) -> dict[int, int]:
     return {user_id: int(count) for user_id, count in rows}
 
 
-async def _claim_logs(s: AsyncSession, users: list[User], now: datetime) -> dict[int, int]:
-    """The log row of each user's occurrence: new, or an earlier unfinished attempt.
-
-    Users missing from the result already had this occurrence sent."""
+async def _claim_logs(s: AsyncSession, users: list[User], now: datetime) -> dict[int, tuple[int, datetime]]:
+    """Each user's log row and occurrence: an earlier claim that never finished (its
+    process died; the lease on the user row has run out) keeps its identity, others get a
+    new row. Users missing from the result already had this occurrence sent."""
     if not users:
         return {}
-    rows = [_log_row(user, "claimed", now) for user in users]
-    inserted = await s.execute(
-        store.insert_ignoring_duplicates(s, ReminderLog)
-        .values(rows)
-        .returning(ReminderLog.user_id, ReminderLog.id)
-    )
-    log_ids = {user_id: log_id for user_id, log_id in inserted}
-    clashed = {u.id: u.next_reminder_at for u in users if u.id not in log_ids}
-    if clashed:
-        earlier = await s.execute(
-            select(ReminderLog).where(ReminderLog.user_id.in_(list(clashed)), ReminderLog.status == "claimed")
+    unfinished = await s.execute(
+        select(ReminderLog).where(
+            ReminderLog.user_id.in_([u.id for u in users]), ReminderLog.status == "claimed"
         )
-        for entry in earlier.scalars():
-            if clashed.get(entry.user_id) == entry.due_at:
-                entry.claimed_at = now
-                log_ids[entry.user_id] = entry.id
-    return log_ids
+    )
+    claimed: dict[int, tuple[int, datetime]] = {}
+    for entry in unfinished.scalars():
+        entry.claimed_at = now
+        claimed[entry.user_id] = (entry.id, entry.due_at)
+    fresh = [u for u in users if u.id not in claimed]
+    if fresh:
+        inserted = await s.execute(
+            store.insert_ignoring_duplicates(s, ReminderLog)
+            .values([_log_row(user, "claimed", now) for user in fresh])
+            .returning(ReminderLog.user_id, ReminderLog.id, ReminderLog.due_at)
+        )
+        claimed.update({user_id: (log_id, due_at) for user_id, log_id, due_at in inserted})
+    return claimed
 
 
 async def _send_one(bot: Bot, deps: Deps, claim: Claim, report: DispatchReport) -> None:
