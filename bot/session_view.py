@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain.routine import STEPS, Step
+from bot.domain.routine import Step
 from bot.handlers.common import Rows
 from bot.services.sessions import Summary
 
@@ -105,6 +105,3 @@ def resume_rows(session_id: int) -> Rows:
         [("▶️ Continue", f"rs:{session_id}:c")],
         [("🔄 Start over", f"rs:{session_id}:r"), ("⏹ End it", f"rs:{session_id}:e")],
     ]
-
-
-__all__ = ["STEPS"]

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import texts
 from bot.deps import get_deps
 from bot.handlers.common import ack, expired, parse_data, reply, settle
 from bot.handlers.session import cancel_timers
@@ -149,6 +148,3 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         "Done: everything about you is erased and no more reminders will "
         "come. Send /start if you ever want to begin again. Take care! 💙",
     )
-
-
-__all__ = ["export_data", "texts"]

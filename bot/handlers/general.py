@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update as sql_update
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -10,6 +12,7 @@ from bot.deps import get_deps
 from bot.handlers import onboarding, session, zone_time
 from bot.handlers.common import expired, known_user, reply
 from bot.services import store
+from db.models import User
 
 
 async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -64,12 +67,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _hint(update, context, s, user)
 
 
-async def _hint(update: Update, context: ContextTypes.DEFAULT_TYPE, s: object, user: object) -> None:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    from db.models import User
-
-    assert isinstance(s, AsyncSession) and isinstance(user, User)
+async def _hint(update: Update, context: ContextTypes.DEFAULT_TYPE, s: AsyncSession, user: User) -> None:
     if await session.show_current_for(update, context, s, user):
         return
     if not user.onboarded:
@@ -152,10 +150,6 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     if change.new_chat_member.status not in ("kicked", "left"):
         return
-    from sqlalchemy import update as sql_update
-
-    from db.models import User
-
     async with get_deps(context).db.session() as s:
         await s.execute(
             sql_update(User)

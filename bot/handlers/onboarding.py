@@ -12,7 +12,6 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.deps import get_deps
-from bot.domain.screening import questions_for
 from bot.handlers import screening, zone_time
 from bot.handlers.common import ack, button_choice, expired, pressing_user, reply, settle
 from bot.services import store
@@ -132,9 +131,6 @@ async def finish(update: Update, context: ContextTypes.DEFAULT_TYPE, user: User)
     user.phase = "habit"
     user.phase_started_on = local_today(deps.now(), user.timezone)
     plan_next(user, deps.now())
-
-
-__all__ = ["after_screen_clear", "finish", "on_intro_button", "questions_for", "show_step", "start"]
 
 
 async def on_go(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, Update
 from telegram.ext import ContextTypes
@@ -18,12 +20,9 @@ CHECKIN_ROWS = [[("Yes, less sore", "ci:less")], [("Still sore", "ci:sore")]]
 
 
 async def apply_transition(
-    bot: Bot, s: AsyncSession, user: User, transition: Transition, now: object
+    bot: Bot, s: AsyncSession, user: User, transition: Transition, now: datetime
 ) -> None:
     """Persist a phase change with its date and announce it in one friendly message."""
-    from datetime import datetime
-
-    assert isinstance(now, datetime)
     new = transition.new
     await store.log_phase_change(
         s, user.id, transition.old.value, new.phase.value, transition.reason, new.started_on, now

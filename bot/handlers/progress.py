@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
@@ -20,14 +22,12 @@ from bot.domain.streaks import (
     weeks_met,
 )
 from bot.handlers.common import reply
+from bot.handlers.status import PHASE_NAMES
 from bot.services import store
 from db.models import PracticeSession, User
 
 
-async def build_report(s: AsyncSession, user: User, now: object) -> tuple[str, ChartData]:
-    from datetime import datetime
-
-    assert isinstance(now, datetime)
+async def build_report(s: AsyncSession, user: User, now: datetime) -> tuple[str, ChartData]:
     today = local_today(now, user.timezone)
     rows = (
         await s.execute(
@@ -60,7 +60,7 @@ async def build_report(s: AsyncSession, user: User, now: object) -> tuple[str, C
             f"{met} week(s) in a row on target."
         )
     else:
-        lines.append(f"🌿 {texts_phase(phase)}")
+        lines.append(f"🌿 {PHASE_NAMES[phase]}")
     lines.append(f"🔥 Current streak: {summary.current} day(s) · longest: {summary.longest}")
     lines.append(f"✅ Sessions completed: {total}")
     trend = pain_trend(ratings, today)
@@ -103,12 +103,6 @@ async def build_report(s: AsyncSession, user: User, now: object) -> tuple[str, C
         ),
     )
     return "\n".join(lines), chart
-
-
-def texts_phase(phase: Phase) -> str:
-    from bot.handlers.status import PHASE_NAMES
-
-    return PHASE_NAMES[phase]
 
 
 async def cmd_progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

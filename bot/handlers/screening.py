@@ -9,7 +9,7 @@ from bot import texts
 from bot.deps import get_deps
 from bot.domain.screening import Tier, questions_for
 from bot.handlers.common import ack, as_int, button_choice, expired, parse_data, pressing_user, reply, settle
-from bot.services import store
+from bot.services import sessions, store
 from db.models import User
 
 
@@ -63,7 +63,7 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             user.screen_status = "emergency"
             user.screened_at = now
             user.next_reminder_at = None
-            await _abandon_open_session(s, user.id, now)
+            await sessions.abandon_open(s, user.id, now)
             await reply(update, context, texts.EMERGENCY)
             return
         if yes:
@@ -82,12 +82,6 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         from bot.handlers.onboarding import after_screen_clear
 
         await after_screen_clear(update, context, user)
-
-
-async def _abandon_open_session(s: object, user_id: int, now: object) -> None:
-    from bot.services import sessions
-
-    await sessions.abandon_open(s, user_id, now)  # type: ignore[arg-type]
 
 
 async def on_control(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -33,6 +33,7 @@ from bot.handlers.common import (
     pressing_user,
     reply,
     retire,
+    settle,
 )
 from bot.services import sessions, store
 from bot.services.planner import phase_state, plan_next
@@ -409,7 +410,7 @@ async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         choice = parts[1]
         cancel_timers(context, practice.id)
         if choice == "c":
-            await _settle_query(update, "Continuing.")
+            await settle(update, "Continuing.")
             if practice.stage == "holding":
                 practice.stage = "exercise"
                 practice.hold_until = None
@@ -418,16 +419,10 @@ async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await sessions.abandon_open(s, user.id, deps.now())
         await retire(context, user.chat_id, practice.message_id)
         if choice == "r":
-            await _settle_query(update, "Starting over.")
+            await settle(update, "Starting over.")
             await _begin(update, context, s, user)
         else:
-            await _settle_query(update, "Ended. Your results so far are saved.")
-
-
-async def _settle_query(update: Update, note: str) -> None:
-    from bot.handlers.common import settle
-
-    await settle(update, note)
+            await settle(update, "Ended. Your results so far are saved.")
 
 
 async def cancel_session(context: ContextTypes.DEFAULT_TYPE, s: AsyncSession, user: User) -> bool:

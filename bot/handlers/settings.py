@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
@@ -23,10 +26,7 @@ from bot.services.planner import plan_next
 from db.models import User
 
 
-def _summary(user: User, now: object) -> str:
-    from datetime import datetime
-
-    assert isinstance(now, datetime)
+def _summary(user: User, now: datetime) -> str:
     at = user.reminder_time.strftime("%H:%M") if user.reminder_time else "not set"
     days = ", ".join(WEEKDAY_NAMES[d] for d in sorted(user.weekdays)) or "none"
     return (
@@ -48,10 +48,7 @@ def _rows(user: User) -> list[list[tuple[str, str]]]:
     ]
 
 
-async def _onboarded_user(update: Update, context: ContextTypes.DEFAULT_TYPE, s: object) -> User | None:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    assert isinstance(s, AsyncSession)
+async def _onboarded_user(update: Update, context: ContextTypes.DEFAULT_TYPE, s: AsyncSession) -> User | None:
     user = await known_user(update, context, s)
     if user is None:
         return None

@@ -10,7 +10,6 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.deps import get_deps
-from bot.domain.schedule import local_today
 from bot.domain.timeparse import (
     describe_zone,
     offset_zone,
@@ -218,6 +217,3 @@ async def located(update: Update, context: ContextTypes.DEFAULT_TYPE, user: User
         return True
     await apply_timezone(update, context, user, zone)
     return True
-
-
-__all__ = ["apply_time", "apply_timezone", "ask_time", "ask_timezone", "local_today"]

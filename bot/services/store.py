@@ -16,9 +16,9 @@ from db.models import (
     ExerciseResult,
     PhaseChange,
     PracticeSession,
-    ReminderLog,
     ScreeningAnswer,
     User,
+    utcnow,
 )
 
 
@@ -54,19 +54,13 @@ async def get_or_create_user(
         paused=False,
         blocked=False,
         next_reminder_kind="daily",
-        created_at=_now(),
-        updated_at=_now(),
+        created_at=utcnow(),
+        updated_at=utcnow(),
     )
     await session.execute(stmt)
     user = await get_user(session, telegram_id)
     assert user is not None
     return user
-
-
-def _now() -> datetime:
-    from db.models import utcnow
-
-    return utcnow()
 
 
 async def open_session(session: AsyncSession, user_id: int) -> PracticeSession | None:
@@ -200,24 +194,3 @@ async def delete_user_everywhere(session: AsyncSession, user_id: int) -> None:
             continue
         column = model.id if model is User else model.user_id  # type: ignore[attr-defined]
         await session.execute(delete(model).where(column == user_id))
-
-
-__all__ = [
-    "PhaseChange",
-    "ReminderLog",
-    "completed_on",
-    "completed_sessions_count",
-    "counted_days_since",
-    "delete_user_everywhere",
-    "get_or_create_user",
-    "get_practice_session",
-    "get_user",
-    "insert_ignoring_duplicates",
-    "log_phase_change",
-    "log_screening",
-    "move_session",
-    "open_session",
-    "practice_days",
-    "record_result",
-    "session_results",
-]
