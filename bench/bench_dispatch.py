@@ -39,10 +39,10 @@ import bot.app as bot_app
 import bot.services.dispatch as dispatch_mod
 from bench import _common as c
 from bot.deps import DEPS_KEY, Deps
-from bot.emulator import EmulatorRequest, FakeTelegram
 from config import load_settings
 from db.engine import Database
 from db.models import ReminderLog, User
+from tgemu import EmulatorRequest, FakeTelegram
 
 TOKEN = "123456789:BENCHtokenBENCHtokenBENCHtokenBENCH"
 T0 = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)

@@ -50,11 +50,11 @@ import bot.handlers.progress as progress_mod
 from bench import _common as c
 from bot.app import build_application
 from bot.deps import DEPS_KEY, Deps
-from bot.emulator import EmulatorRequest, FakeTelegram, TelegramUser
 from bot.services.dispatch import dispatch_due
 from config import load_settings
 from db.engine import Database
 from db.models import PracticeSession, User
+from tgemu import EmulatorRequest, FakeTelegram, TelegramUser
 
 TOKEN = "123456789:BENCHtokenBENCHtokenBENCHtokenBENCH"
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)

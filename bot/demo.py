@@ -17,8 +17,8 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
-from bot.emulator import EmulatorRequest, FakeTelegram, TelegramUser
-from bot.emulator.core import Attachment, StoredMessage
+from tgemu import EmulatorRequest, FakeTelegram, TelegramUser
+from tgemu.core import Attachment, StoredMessage
 
 DEMO_TOKEN = "123456:DEMOtokenDEMOtokenDEMOtokenDEMOtoken"  # well-formed; it never leaves this process
 DEMO_USER_ID = 1001

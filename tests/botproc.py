@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.emulator import FakeTelegram, file_url, start_server
+from tgemu import FakeTelegram, file_url, start_server
 
 TOKEN = "123456789:E2EtokenE2EtokenE2EtokenE2EtokenE2E"
 ROOT = Path(__file__).resolve().parent.parent

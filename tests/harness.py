@@ -17,10 +17,10 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.deps import DEPS_KEY, Deps
-from bot.emulator import EmulatorRequest, FakeTelegram, TelegramUser
 from config import load_settings
 from db.engine import Database
 from db.models import User
+from tgemu import EmulatorRequest, FakeTelegram, TelegramUser
 
 TOKEN = "123456789:TESTtokenTESTtokenTESTtokenTESTtoken1"
 

@@ -7,9 +7,9 @@ import os
 import sys
 
 from bot.demo import describe, numbering
-from bot.emulator import tiny_png
-from bot.emulator.core import Attachment
 from tests.botproc import ROOT
+from tgemu import tiny_png
+from tgemu.core import Attachment
 
 STEP_TIMEOUT = 10.0
 

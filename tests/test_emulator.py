@@ -13,8 +13,8 @@ from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.emulator import EmulatorRequest, FakeTelegram, file_url, start_server, tiny_png
-from bot.emulator.core import NOT_MODIFIED, QUERY_TOO_OLD, parse_html, parse_markdown_v2
+from tgemu import EmulatorRequest, FakeTelegram, file_url, start_server, tiny_png
+from tgemu.core import NOT_MODIFIED, QUERY_TOO_OLD, parse_html, parse_markdown_v2
 
 # PTB 22 itself warns when it builds RetryAfter from the int the Bot API sends.
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")

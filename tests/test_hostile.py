@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import text
 
 from bot import texts
-from bot.emulator import TelegramUser
 from db.engine import Database
 from db.models import Base
 from tests.harness import Harness, running_bot
+from tgemu import TelegramUser
 
 BOT_USERNAME = "stretch_coach_test_bot"
 GROUP_ID = -1001234567890

@@ -22,10 +22,10 @@ from sqlalchemy import func, select
 
 from bot.domain.routine import STEPS
 from bot.domain.screening import QUESTIONS
-from bot.emulator import FakeTelegram, TelegramUser
 from db.engine import Database
 from db.models import ExerciseResult, PracticeSession, User
 from tests.botproc import BotProcess, emulator, start_bot, wait_until_polling
+from tgemu import FakeTelegram, TelegramUser
 
 WAIT = 15.0  # the longest the person waits for any one reaction
 READ_SECONDS = 2.0  # a quick person reads a reply and taps again after this long (emulator clock)

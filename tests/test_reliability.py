@@ -23,7 +23,6 @@ from telegram import Update
 from bot import texts
 from bot.app import build_application
 from bot.domain.routine import STEPS
-from bot.emulator import FakeTelegram, TelegramUser, file_url, start_server
 from bot.handlers import general, session
 from bot.logging_setup import REDACTED, add_secret
 from bot.services import store
@@ -33,6 +32,7 @@ from db.engine import Database
 from db.models import Base, ExerciseResult, PracticeSession, ScreeningAnswer
 from tests.harness import TOKEN, Harness, running_bot
 from tests.test_hostile import assert_invariants
+from tgemu import FakeTelegram, TelegramUser, file_url, start_server
 
 SECRET_PART = TOKEN.split(":", 1)[1]
 

@@ -19,11 +19,11 @@ from sqlalchemy import select
 from bot import texts
 from bot.domain.routine import STEPS
 from bot.domain.screening import QUESTIONS
-from bot.emulator import FakeTelegram, TelegramUser
 from db.engine import Database
 from db.models import ExerciseResult, PracticeSession
 from tests.botproc import TOKEN, BotProcess, emulator, start_bot
 from tests.test_hostile import assert_invariants
+from tgemu import FakeTelegram, TelegramUser
 
 SECRET_PART = TOKEN.split(":", 1)[1]
 WAIT = 30.0  # start-up (imports, migrations) on a slow machine

@@ -28,12 +28,12 @@ from sqlalchemy.engine import make_url
 
 from bot.domain.routine import STEPS
 from bot.domain.screening import QUESTIONS
-from bot.emulator import FakeTelegram, TelegramUser
 from db.engine import Database
 from db.migrate import alembic_config
 from db.models import ExerciseResult, PracticeSession, ReminderLog, ScreeningAnswer, User
 from tests.botproc import ROOT, BotProcess, emulator
 from tests.test_webhook import SECRET, free_port, local_url, start_webhook_bot, wait_until_serving
+from tgemu import FakeTelegram, TelegramUser
 
 # Every process registers the same public URL; the emulator's delivery targets stand in for
 # the load balancer in front of them, so this address is never contacted.

@@ -20,10 +20,10 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from bot.emulator import FakeTelegram
 from db.engine import Database
 from db.models import User
 from tests.botproc import ROOT, TOKEN, BotProcess, emulator, start_bot
+from tgemu import FakeTelegram
 
 SECRET = "wh-secret_0123456789abcdefABCDEF"
 PATH = "/telegram/hook"

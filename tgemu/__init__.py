@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.emulator.core import FakeTelegram, tiny_png
-from bot.emulator.request import EmulatorRequest
-from bot.emulator.user import ChatMessage, TelegramUser
+from tgemu.core import FakeTelegram, tiny_png
+from tgemu.request import EmulatorRequest
+from tgemu.user import ChatMessage, TelegramUser
 
 if TYPE_CHECKING:
-    from bot.emulator.server import file_url, start_server
+    from tgemu.server import file_url, start_server
 
 __all__ = [
     "ChatMessage",
@@ -23,9 +23,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy so `python -m bot.emulator.server` does not import the server module twice.
+    # Lazy so `python -m tgemu.server` does not import the server module twice.
     if name in ("start_server", "file_url"):
-        from bot.emulator import server
+        from tgemu import server
 
         return getattr(server, name)
     raise AttributeError(name)

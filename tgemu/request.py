@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from telegram._utils.types import ODVInput
 from telegram.request import BaseRequest, RequestData
 
-from bot.emulator.core import FakeTelegram
+from tgemu.core import FakeTelegram
 
 _API_PATH = re.compile(r"/bot(?P<token>[^/]*)/(?P<method>[^/]+)$")
 _FILE_PATH = re.compile(r"/file/bot(?P<token>[^/]*)/(?P<path>.+)$")

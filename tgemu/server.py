@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulator.core import FakeTelegram
+from tgemu.core import FakeTelegram
 
 _FAKE_KEY = web.AppKey("fake", FakeTelegram)
 _MAX_BODY = 60 * 1024 * 1024  # above Telegram's 50 MB so the emulator answers 413 itself

@@ -33,11 +33,12 @@ import zlib
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
+from tgemu.user import ChatMessage, TelegramUser
 
-from bot.emulator.user import ChatMessage, TelegramUser
+if TYPE_CHECKING:  # aiohttp is only needed for webhook delivery (tests), not by the demo
+    import aiohttp
 
 JSON = dict[str, Any]
 Files = dict[str, tuple[str, bytes]]
@@ -1441,6 +1442,8 @@ class FakeTelegram:
             self._notify()
 
     async def _post_update(self, update: JSON) -> bool:
+        import aiohttp
+
         if self._targets:
             url = self._targets[self._rr % len(self._targets)]
             self._rr += 1

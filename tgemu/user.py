@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.emulator.core import Attachment, FakeTelegram, StoredMessage
+    from tgemu.core import Attachment, FakeTelegram, StoredMessage
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ class TelegramUser:
 
     def send_command(self, command: str, args: str = "") -> int:
         """Send ``/command args`` with the bot_command entity CommandHandler looks for."""
-        from bot.emulator.core import utf16_len
+        from tgemu.core import utf16_len
 
         command = command if command.startswith("/") else "/" + command
         text = f"{command} {args}" if args else command
@@ -122,7 +122,7 @@ class TelegramUser:
         return self._send(content, [self._attachment("sticker", stored.file_id)])
 
     def send_photo(self, data: bytes | None = None, caption: str | None = None) -> int:
-        from bot.emulator.core import tiny_png
+        from tgemu.core import tiny_png
 
         stored = self.fake.store_upload("photo", data or tiny_png(4, 4), "photo.png")
         content = self.fake.file_object("photo", stored)
@@ -143,7 +143,7 @@ class TelegramUser:
         return self._send(content, [self._attachment("document", stored.file_id)])
 
     def _attachment(self, kind: str, file_id: str) -> Attachment:
-        from bot.emulator.core import Attachment
+        from tgemu.core import Attachment
 
         stored = self.fake.files[file_id]
         return Attachment(kind, file_id, stored.data, stored.filename, stored.mime_type)
