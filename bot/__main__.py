@@ -1,4 +1,9 @@
-"""`python -m bot [run|webhook|demo]`: long polling (default), webhook server, or console demo."""
+"""`python -m bot [run|webhook|demo|pictures DIR|catalogs ...]`.
+
+run: long polling (default). webhook: serve Telegram's webhook on $PORT. demo: chat with
+the bot in the terminal, no token, no network. pictures: write every exercise
+illustration to a folder. catalogs: re-extract and check the message catalogs.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,23 @@ import argparse
 import asyncio
 import logging
 import re
+import signal
 import sys
 from urllib.parse import urlsplit
 
 from telegram.error import InvalidToken, NetworkError
-from telegram.ext import Application
 
 from config import ConfigError, Settings, load_settings
 from db.engine import Database
 from db.migrate import upgrade
 
 log = logging.getLogger("bot")
+
+# Exit codes (documented in the README).
+EXIT_CONFIG = 2
+EXIT_DATABASE = 3
+EXIT_TELEGRAM = 4
+EXIT_PORT = 5
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -25,14 +36,14 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         "mode",
         nargs="?",
         default="run",
-        choices=("run", "webhook", "demo"),
-        help="run: long polling (default); webhook: serve $PORT; demo: chat in the "
-        "terminal with no token and no network",
+        choices=("run", "webhook", "demo", "pictures", "catalogs"),
+        help="run: long polling (default); webhook: serve $PORT; demo: chat in the terminal with no "
+        "token and no network; pictures DIR: write the exercise illustrations; catalogs: message catalogs",
     )
+    parser.add_argument("args", nargs="*", help="pictures: the folder; catalogs: update | check")
     parser.add_argument("--webhook", action="store_true", help="same as the 'webhook' mode")
-    parser.add_argument(
-        "--fast", type=float, default=None, help="demo only: speed hold timers up by this factor (e.g. 10)"
-    )
+    parser.add_argument("--fast", type=float, default=None, help="demo: speed hold timers up by this factor")
+    parser.add_argument("--lang", default="en", help="demo: the language Telegram reports (en, de, es, ru)")
     args = parser.parse_args(argv)
     if args.webhook:
         args.mode = "webhook"
@@ -84,9 +95,22 @@ async def prepare_database(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parse(sys.argv[1:] if argv is None else argv)
     if args.mode == "demo":
-        from bot.demo import run_demo
+        from tgemu.demo import run_demo
 
-        return run_demo(speedup=args.fast or 10.0)
+        return run_demo(speedup=args.fast or 10.0, language=args.lang)
+    if args.mode == "pictures":
+        from bot.illustrations import write_all
+
+        if len(args.args) != 1:
+            print("usage: python -m bot pictures DIR", file=sys.stderr)
+            return EXIT_CONFIG
+        for path in write_all(args.args[0]):
+            print(path)
+        return 0
+    if args.mode == "catalogs":
+        from bot.catalogs import main as catalogs_main
+
+        return catalogs_main(args.args)
     try:
         settings = load_settings()
         token = settings.require_token()
@@ -94,9 +118,8 @@ def main(argv: list[str] | None = None) -> int:
             check_webhook_config(settings)
     except ConfigError as exc:
         print(f"stretch-coach: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_CONFIG
 
-    from bot.app import build_application
     from bot.logging_setup import configure_logging, redact
 
     configure_logging(settings.log_level, token)
@@ -104,45 +127,70 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(prepare_database(settings))
     except Exception as exc:
         print(f"stretch-coach: cannot prepare the database: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 3
+        return EXIT_DATABASE
     log.info("database ready; starting in %s mode", args.mode)
-    app = build_application(settings, Database(settings.database_url))
     try:
-        _serve(app, settings, args.mode)
+        asyncio.run(serve(settings, args.mode))
     except (NetworkError, InvalidToken) as exc:
         # PTB's InvalidToken quotes the token itself: redact what bypasses logging too.
-        print(
-            f"stretch-coach: cannot reach Telegram: {type(exc).__name__}: {redact(str(exc))}", file=sys.stderr
-        )
-        return 4
+        print(f"stretch-coach: cannot reach Telegram: {type(exc).__name__}: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_TELEGRAM
+    except OSError as exc:
+        print(f"stretch-coach: cannot listen on {settings.listen}:{settings.port}: {exc.strerror}", file=sys.stderr)
+        return EXIT_PORT
     return 0
 
 
-def _serve(app: Application, settings: Settings, mode: str) -> None:  # type: ignore[type-arg]
-    from bot.app import ALLOWED_UPDATES
+async def serve(settings: Settings, mode: str) -> None:
+    """Run until SIGTERM/SIGINT: start, serve updates, stop in order."""
+    from bot.app import ALLOWED_UPDATES, Runtime
+    from bot.pipeline.webserver import WebServer, bind, build_web_app
 
-    if mode == "webhook":
-        from bot.logging_setup import add_secret
+    webhook = mode == "webhook"
+    db = Database(settings.database_url)
+    runtime = Runtime(settings, db, polling=not webhook)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    server: WebServer | None = None
+    server_task: asyncio.Task[None] | None = None
+    try:
+        sock = bind(settings.listen, settings.port) if webhook else None
+        await runtime.start()
+        if webhook:
+            from bot.logging_setup import add_secret
 
-        secret = settings.webhook_secret.get_secret_value()
-        add_secret(secret)
-        # PTB's tornado server answers POSTs on the path of WEBHOOK_URL (behind a proxy that
-        # keeps the path) and refuses a missing or wrong X-Telegram-Bot-Api-Secret-Token with
-        # 403 before the update reaches the queue. It serves no other route, so there is no
-        # HTTP health endpoint; a platform's TCP check on $PORT works.
-        url_path = urlsplit(settings.webhook_url.strip()).path.strip("/")
-        log.info("webhook: listening on %s:%s/%s", settings.listen, settings.port, url_path)
-        app.run_webhook(
-            listen=settings.listen,
-            port=settings.port,
-            url_path=url_path,
-            webhook_url=settings.webhook_url.strip(),
-            secret_token=secret,
-            allowed_updates=ALLOWED_UPDATES,
-            bootstrap_retries=3,
-        )
-    else:
-        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+            secret = settings.webhook_secret.get_secret_value()
+            add_secret(secret)
+            url = settings.webhook_url.strip()
+            app = build_web_app(
+                bot=runtime.bot,
+                accept=runtime.accept_webhook,
+                path=urlsplit(url).path,
+                secret=secret,
+                liveness=runtime.liveness,
+                readiness=runtime.readiness,
+            )
+            assert sock is not None
+            server = WebServer(app, sock)
+            server_task = asyncio.create_task(server.serve())
+            await runtime.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+            log.info("webhook: listening on %s:%s%s", settings.listen, server.port, urlsplit(url).path or "/")
+        else:
+            assert runtime.app.updater is not None
+            await runtime.app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, error_callback=runtime.polling_error)
+            log.info("polling for updates")
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        if server is not None:
+            server.stop()
+        if server_task is not None:
+            await server_task
+        await runtime.stop()
+        await db.dispose()
+        log.info("stopped")
 
 
 if __name__ == "__main__":

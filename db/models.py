@@ -8,24 +8,31 @@ update and a restart loses nothing.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     SmallInteger,
     String,
+    Text,
     Time,
     TypeDecorator,
     UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from db.states import Awaiting, OnboardingStep, ScreenStatus, Stage
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -58,6 +65,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def state_column(enum: type[StrEnum], length: int = 16) -> Enum:
+    """A flow state stored by its value in a plain VARCHAR (no native enum type to migrate)."""
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -78,16 +97,23 @@ class User(Base):
     phase_started_on: Mapped[date | None] = mapped_column(Date)
     checkin_on: Mapped[date | None] = mapped_column(Date)
 
-    # welcome -> disclaimer -> screen -> timezone -> reminder_time -> first -> done
-    onboarding_step: Mapped[str] = mapped_column(String(16), default="welcome")
+    # Where onboarding stands; its transitions are the table in bot/flows/onboarding.py.
+    onboarding_step: Mapped[OnboardingStep] = mapped_column(
+        state_column(OnboardingStep), default=OnboardingStep.WELCOME
+    )
     screen_index: Mapped[int] = mapped_column(SmallInteger, default=0)
-    # pending | clear | emergency | see_doctor | rescreen
-    screen_status: Mapped[str] = mapped_column(String(16), default="pending")
+    screen_status: Mapped[ScreenStatus] = mapped_column(state_column(ScreenStatus), default=ScreenStatus.PENDING)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     screened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Typed input a settings screen is waiting for: "timezone" | "time" | None.
-    awaiting: Mapped[str | None] = mapped_column(String(16))
+    # Typed input a settings screen is waiting for.
+    awaiting: Mapped[Awaiting | None] = mapped_column(state_column(Awaiting))
+    # The user's language (en, de, es, ru), from Telegram's language_code at /start.
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    # None until asked: without a band, exercises 5 and 7 are done in their body-weight form.
+    has_band: Mapped[bool | None] = mapped_column(Boolean)
+    # Chosen hold length (seconds) per exercise whose dose is a range, e.g. {"seated_hip": 45}.
+    hold_seconds: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
 
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -115,7 +141,7 @@ class User(Base):
 
     @property
     def onboarded(self) -> bool:
-        return self.onboarding_step == "done"
+        return self.onboarding_step is OnboardingStep.DONE
 
 
 class PracticeSession(Base):
@@ -143,12 +169,11 @@ class PracticeSession(Base):
     pain_after: Mapped[int | None] = mapped_column(SmallInteger)
     # open | completed | incomplete | abandoned
     status: Mapped[str] = mapped_column(String(12), default="open")
-    # pain_before | exercise | holding | hurt | pain_after | rescreen
-    stage: Mapped[str] = mapped_column(String(12), default="pain_before")
+    # Where the guided session stands; its transitions are the table in bot/flows/session.py.
+    stage: Mapped[Stage] = mapped_column(state_column(Stage), default=Stage.PAIN_BEFORE)
     step: Mapped[int] = mapped_column(SmallInteger, default=0)
-    hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The message the session edits in place, so a finished step stays readable above.
-    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Set while a hold timer runs; the timer sweep finishes holds whose process went away.
+    hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     user: Mapped[User] = relationship(back_populates="sessions")
     results: Mapped[list[ExerciseResult]] = relationship(
@@ -217,6 +242,82 @@ class ScreeningAnswer(Base):
     tier: Mapped[str] = mapped_column(String(12))
     answer: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InboxUpdate(Base):
+    """Every Telegram update, stored before Telegram is told it arrived.
+
+    The unique `update_id` makes a redelivered update a no-op; `done_at` is set in the same
+    transaction as the state change the update caused, so an update is handled exactly once
+    even across a crash. Rows are pruned a while after they are done.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        Index(
+            "ix_inbox_pending",
+            "user_key",
+            "update_id",
+            sqlite_where=text("done_at IS NULL"),
+            postgresql_where=text("done_at IS NULL"),
+        ),
+    )
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # Whose updates must be handled in order: the Telegram user id (else the chat id, else 0).
+    user_key: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # Set when the update could not be handled (a bug); the user was told, the row is kept.
+    error: Mapped[str | None] = mapped_column(String(200))
+
+
+class OutboxEffect(Base):
+    """What to do in Telegram, stored in the transaction that decided it.
+
+    The sender delivers rows in `id` order per chat after the commit and deletes them once
+    Telegram has answered; a row left behind by a crash is claimed again when its lease ends.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_chat", "chat_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # 0 = a reply to the person's own update, 1 = timers and follow-ups, 2 = the reminder broadcast.
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    effect: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Until then the process that wrote the row owns it; after that any process may.
+    lease_until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+
+class ChatSlot(Base):
+    """The message a flow keeps editing (a session's live card), recorded by the sender."""
+
+    __tablename__ = "chat_slots"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    slot: Mapped[str] = mapped_column(String(48), primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    # "text" or "animation": which edit method applies to it.
+    kind: Mapped[str] = mapped_column(String(12), default="text")
+    media_key: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MediaFile(Base):
+    """Telegram's file_id for an uploaded illustration, per bot (file ids belong to a bot)."""
+
+    __tablename__ = "media_files"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    media_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(256))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 ALL_USER_TABLES = (ExerciseResult, PracticeSession, ReminderLog, PhaseChange, ScreeningAnswer, User)

@@ -1,7 +1,8 @@
-"""Drive the real Application against the in-process Bot API emulator.
+"""Drive the real bot runtime against the in-process Bot API emulator.
 
-Updates are fetched with a real getUpdates call and handed to `process_update` one by
-one, so every test is deterministic: when `pump()` returns, the bot has finished.
+Updates are fetched with a real getUpdates call (which stores them in the inbox first,
+as in production), handed to the worker one by one, and `pump()` returns once the sender
+has delivered every effect: when it returns, the bot has finished and the chat shows it.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 from telegram import Update
-from telegram.ext import Application
 
-from bot.app import build_application
-from bot.deps import DEPS_KEY, Deps
+from bot.app import Runtime
+from bot.buttons import TimeButton
 from config import load_settings
 from db.engine import Database
 from db.models import User
@@ -26,40 +26,50 @@ TOKEN = "123456789:TESTtokenTESTtokenTESTtokenTESTtoken1"
 
 
 class Harness:
-    def __init__(self, fake: FakeTelegram, app: Application, db: Database) -> None:  # type: ignore[type-arg]
+    def __init__(self, fake: FakeTelegram, runtime: Runtime, db: Database) -> None:
         self.fake = fake
-        self.app = app
+        self.runtime = runtime
         self.db = db
         self.now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-        self.errors: list[BaseException] = []
         self._offset = 0
-        self.deps.clock = lambda: self.now
+        runtime.clock = lambda: self.now
 
     @property
-    def deps(self) -> Deps:
-        deps: Deps = self.app.bot_data[DEPS_KEY]
-        return deps
+    def errors(self) -> list[str]:
+        """Updates the worker gave up on (a bug) and effects Telegram refused."""
+        stats = self.runtime.worker.stats
+        return ["update failed"] * stats.failed + ["send failed"] * self.runtime.sender.stats.failed
 
-    def user(self, user_id: int = 1001, first_name: str = "Alex") -> TelegramUser:
-        return self.fake.user(user_id, first_name)
+    def user(self, user_id: int = 1001, first_name: str = "Alex", language_code: str = "en") -> TelegramUser:
+        return self.fake.user(user_id, first_name, language_code=language_code)
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
 
     async def pump(self) -> int:
-        """Process every update the emulator holds; returns how many."""
+        """Handle every update the emulator holds and deliver every effect; returns how many."""
         processed = 0
         while True:
-            updates = await self.app.bot.get_updates(offset=self._offset, timeout=0)
-            if not updates:
-                return processed
+            updates = await self.runtime.bot.get_updates(offset=self._offset, timeout=0)
             for update in updates:
                 self._offset = update.update_id + 1
-                await self.app.process_update(update)
+                await self.runtime.worker.handle(update)
                 processed += 1
+            await self.runtime.sender.drain()
+            if not updates:
+                return processed
 
     async def process_raw(self, payload: dict[str, Any]) -> None:
-        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        """An update that did not come through getUpdates (a forged or replayed one)."""
+        update = Update.de_json(payload, self.runtime.bot)
+        await self.runtime.store_updates([update])
+        await self.runtime.worker.handle(update)
+        await self.runtime.sender.drain()
+
+    async def dispatch(self) -> None:
+        """One reminder run at the harness clock, delivered."""
+        await self.runtime.dispatcher.run_once()
+        await self.runtime.sender.drain()
 
     async def press(self, user: TelegramUser, label: str, message_id: int | None = None) -> None:
         user.press(label, message_id)
@@ -87,44 +97,38 @@ class Harness:
     def last_text(self, user: TelegramUser) -> str:
         return user.last_bot_message().text or ""
 
-    async def onboard(self, user: TelegramUser, *, zone: str = "Europe/Berlin", at: str = "08:00") -> None:
+    async def onboard(
+        self, user: TelegramUser, *, zone: str = "Europe/Berlin", at: str = "08:00", band: bool = True
+    ) -> None:
         """The happy path through /start, for tests about what comes after."""
-        await self.say(user, "/start")
-        await self.press(user, "Let's go")
-        await self.press(user, "I understand")
         from bot.domain.screening import QUESTIONS
 
+        await self.say(user, "/start")
+        await self.press(user, "Let's go")
+        await self.press(user, "I have seen or will see a clinician")
         for _ in QUESTIONS:
             await self.press(user, "No")
         await self.say(user, zone)
-        await self.press(user, at)
+        hours, minutes = (int(part) for part in at.split(":"))
+        await self.press(user, TimeButton(hours * 60 + minutes).pack())
+        await self.press(user, "Yes, I have a band" if band else "No band")
 
 
 @asynccontextmanager
 async def running_bot(db: Database, **settings: Any) -> AsyncIterator[Harness]:
     fake = FakeTelegram()
     config = load_settings(bot_token=TOKEN, database_url=db.url, timer_scale=0.01, _env_file=None, **settings)
-    app = build_application(
+    runtime = Runtime(
         config,
         db,
         request=EmulatorRequest(fake),
         get_updates_request=EmulatorRequest(fake),
-        schedule_dispatch=False,
-        rate_limit=False,
+        jobs=False,
     )
-    harness = Harness(fake, app, db)
-
-    async def record(update: object, context: Any) -> None:
-        harness.errors.append(context.error)
-
-    app.add_error_handler(record)
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    await app.start()
+    harness = Harness(fake, runtime, db)
+    await runtime.start()
     try:
         yield harness
     finally:
-        await app.stop()
-        await app.shutdown()
+        await runtime.stop()
         await fake.aclose()

@@ -39,13 +39,15 @@ async def get_user(session: AsyncSession, telegram_id: int) -> User | None:
 
 
 async def get_or_create_user(
-    session: AsyncSession, telegram_id: int, chat_id: int, first_name: str, timezone: str
+    session: AsyncSession, telegram_id: int, chat_id: int, first_name: str, timezone: str, *, locale: str = "en"
 ) -> User:
     stmt = insert_ignoring_duplicates(session, User).values(
         telegram_id=telegram_id,
         chat_id=chat_id,
         first_name=first_name[:128],
         timezone=timezone,
+        locale=locale,
+        hold_seconds={},
         weekday_mask=0b1010101,
         phase="habit",
         onboarding_step="welcome",
@@ -194,3 +196,14 @@ async def delete_user_everywhere(session: AsyncSession, user_id: int) -> None:
             continue
         column = model.id if model is User else model.user_id  # type: ignore[attr-defined]
         await session.execute(delete(model).where(column == user_id))
+
+
+async def upsert(s: AsyncSession, model: Any, rows: list[dict[str, Any]], keys: tuple[str, ...]) -> None:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE in the dialect at hand, for many rows at once."""
+    dialect = s.get_bind().dialect.name
+    stmt = pg_insert(model) if dialect == "postgresql" else sqlite_insert(model)
+    columns = [c for c in rows[0] if c not in keys]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={c: getattr(stmt.excluded, c) for c in columns}
+    )
+    await s.execute(stmt, rows)

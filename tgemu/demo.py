@@ -192,8 +192,8 @@ async def _printer(fake: FakeTelegram, transcript: Transcript) -> None:
         transcript.show()
 
 
-async def _demo(speedup: float, stdin: TextIO, out: TextIO) -> int:
-    from bot.app import ALLOWED_UPDATES, build_application
+async def _demo(speedup: float, stdin: TextIO, out: TextIO, language: str) -> int:
+    from bot.app import ALLOWED_UPDATES, Runtime
     from config import load_settings
     from db.engine import Database
     from db.migrate import upgrade
@@ -209,16 +209,12 @@ async def _demo(speedup: float, stdin: TextIO, out: TextIO) -> int:
         db = Database(settings.database_url)
         await upgrade(db)
         fake = FakeTelegram()
-        user = fake.user(DEMO_USER_ID, "Sam")
-        app = build_application(
-            settings, db, request=EmulatorRequest(fake), get_updates_request=EmulatorRequest(fake)
-        )
+        user = fake.user(DEMO_USER_ID, "Sam", language_code=language)
+        runtime = Runtime(settings, db, request=EmulatorRequest(fake), get_updates_request=EmulatorRequest(fake))
         transcript = Transcript(fake, user, out)
-        await app.initialize()
-        assert app.post_init is not None and app.updater is not None
-        await app.post_init(app)  # commands and the reminder job, as run_polling would
-        await app.start()
-        await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        await runtime.start()
+        assert runtime.app.updater is not None
+        await runtime.app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
         printer = asyncio.create_task(_printer(fake, transcript))
         print(BANNER.format(speed=speedup).rstrip(), file=out, flush=True)
         interactive = stdin.isatty()
@@ -243,17 +239,17 @@ async def _demo(speedup: float, stdin: TextIO, out: TextIO) -> int:
             printer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await printer
-            await app.updater.stop()
-            await app.stop()
-            await app.shutdown()
+            await runtime.stop()
             await db.dispose()
             await fake.aclose()
     print("Bye! Nothing was kept.", file=out, flush=True)
     return 0
 
 
-def run_demo(speedup: float = 10.0, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
-    """Entry point of `python -m bot demo [--fast N]`; returns the process exit code."""
+def run_demo(
+    speedup: float = 10.0, stdin: TextIO | None = None, out: TextIO | None = None, language: str = "en"
+) -> int:
+    """Entry point of `python -m bot demo [--fast N] [--lang de]`; returns the process exit code."""
     if speedup <= 0:
         print("stretch-coach demo: --fast must be a positive number", file=sys.stderr)
         return 2
@@ -262,7 +258,7 @@ def run_demo(speedup: float = 10.0, stdin: TextIO | None = None, out: TextIO | N
             stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return asyncio.run(_demo(speedup, stdin or sys.stdin, out or sys.stdout))
+        return asyncio.run(_demo(speedup, stdin or sys.stdin, out or sys.stdout, language))
     except KeyboardInterrupt:
         print("\nBye! Nothing was kept.")
         return 0

@@ -1,0 +1,511 @@
+"""The guided session as a state machine: pain before, each exercise and side, pain after.
+
+The session row holds the stage and step. Every move is a compare-and-set on
+(session, step, stage) that the table below allows, so a double tap, a stale button, a
+timer that fires late or a second process moves the session once and records each result
+once (results also carry a unique key). Everything else here composes what the person
+sees on the session's live card.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import buttons as b
+from bot.domain.phases import after_practice, pain_rise_is_flare
+from bot.domain.routine import STEPS, Step, next_exercise_step
+from bot.domain.schedule import local_today
+from bot.effects import Button, Keyboard
+from bot.flows import phases, screening, status
+from bot.flows.context import FlowContext, HoldTimer
+from bot.services import sessions, store
+from bot.services.planner import phase_state, plan_next
+from bot.views import general as general_view
+from bot.views import session as view
+from db.models import PracticeSession, User
+from db.states import Stage
+
+END = len(STEPS)
+
+
+class Action(StrEnum):
+    RATE = "rate"
+    START_TIMER = "timer"
+    DONE = "done"
+    SKIP = "skip"
+    HURT = "hurt"
+    HOLD_OVER = "hold_over"
+    GO_ON = "go_on"
+    END = "end"
+    NERVE = "nerve"
+    SPREADING = "spreading"
+
+
+class To(StrEnum):
+    """Where a move leads; NEXT_* resolve to EXERCISE, or PAIN_AFTER after the last step."""
+
+    EXERCISE = "exercise"
+    HOLDING = "holding"
+    HURT = "hurt"
+    NEXT_STEP = "next_step"
+    NEXT_EXERCISE = "next_exercise"
+    PAIN_AFTER = "pain_after"
+    DONE = "done"  # finished: completed or incomplete, by the results
+    ENDED = "ended"  # stopped early for a new symptom: abandoned, results kept
+
+
+TRANSITIONS: dict[tuple[Stage, Action], To] = {
+    (Stage.PAIN_BEFORE, Action.RATE): To.EXERCISE,
+    (Stage.EXERCISE, Action.START_TIMER): To.HOLDING,
+    (Stage.EXERCISE, Action.DONE): To.NEXT_STEP,
+    (Stage.EXERCISE, Action.SKIP): To.NEXT_STEP,
+    (Stage.EXERCISE, Action.HURT): To.HURT,
+    (Stage.HOLDING, Action.DONE): To.NEXT_STEP,
+    (Stage.HOLDING, Action.HOLD_OVER): To.NEXT_STEP,
+    (Stage.HOLDING, Action.HURT): To.HURT,
+    (Stage.HURT, Action.GO_ON): To.NEXT_EXERCISE,
+    (Stage.HURT, Action.END): To.PAIN_AFTER,
+    (Stage.HURT, Action.NERVE): To.ENDED,
+    (Stage.HURT, Action.SPREADING): To.ENDED,
+    (Stage.PAIN_AFTER, Action.RATE): To.DONE,
+}
+
+STEP_ACTIONS = {
+    b.StepAction.TIMER: Action.START_TIMER,
+    b.StepAction.DONE: Action.DONE,
+    b.StepAction.SKIP: Action.SKIP,
+    b.StepAction.HURT: Action.HURT,
+}
+HURT_ACTIONS = {
+    b.HurtChoice.GO_ON: Action.GO_ON,
+    b.HurtChoice.END: Action.END,
+    b.HurtChoice.NERVE: Action.NERVE,
+    b.HurtChoice.SPREADING: Action.SPREADING,
+}
+OUTCOMES = {Action.DONE: "done", Action.HOLD_OVER: "done", Action.SKIP: "skipped"}
+
+
+@dataclass(frozen=True)
+class Moved:
+    stage: Stage
+    step: int
+
+
+def _target(to: To, step: int) -> tuple[Stage, int, str]:
+    """(stage, step, status) a move ends in."""
+    if to is To.NEXT_STEP or to is To.NEXT_EXERCISE:
+        following = step + 1 if to is To.NEXT_STEP else next_exercise_step(step)
+        return (Stage.EXERCISE if following < END else Stage.PAIN_AFTER), following, "open"
+    if to is To.PAIN_AFTER:
+        return Stage.PAIN_AFTER, END, "open"
+    if to is To.ENDED:
+        return Stage.DONE, step, "abandoned"
+    if to is To.DONE:
+        return Stage.DONE, step, "open"  # the caller sets completed/incomplete
+    return Stage(to.value), step, "open"
+
+
+async def move(
+    s: AsyncSession, session_id: int, user_id: int, step: int, action: Action, now: datetime, **values: object
+) -> Moved | None:
+    """Apply the table's move for `action` at `step`, once; None if the session is elsewhere."""
+    sources = [stage for (stage, act) in TRANSITIONS if act is action]
+    to = TRANSITIONS[(sources[0], action)]
+    stage, following, status_ = _target(to, step)
+    changes: dict[str, object] = {"stage": stage, "step": following, **values}
+    if stage is not Stage.HOLDING:
+        changes["hold_until"] = None
+    if status_ != "open":
+        changes.update(status=status_, ended_at=now)
+    result = await s.execute(
+        update(PracticeSession)
+        .where(
+            PracticeSession.id == session_id,
+            PracticeSession.user_id == user_id,
+            PracticeSession.status == "open",
+            PracticeSession.step == step,
+            PracticeSession.stage.in_(sources),
+        )
+        .values(**changes)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return None
+    return Moved(stage, following)
+
+
+def slot(session_id: int) -> str:
+    return f"s{session_id}"
+
+
+# --------------------------------------------------------------------------- screens
+
+
+def _pain_keyboard(session_id: int, when: b.PainWhen) -> Keyboard:
+    row = [Button(str(n), b.PainButton(session_id, when, n).pack()) for n in range(11)]
+    return (tuple(row[:6]), tuple(row[6:]))
+
+
+def _step_keyboard(ctx: FlowContext, session_id: int, step: Step) -> Keyboard:
+    tr = ctx.tr
+
+    def button(label: str, action: b.StepAction) -> Button:
+        return Button(label, b.StepButton(session_id, step.index, action).pack())
+
+    rows: list[tuple[Button, ...]] = []
+    if step.exercise.dose.timed:
+        rows.append((button(view.timer_button(tr, step.exercise.dose.timer_seconds), b.StepAction.TIMER),))
+    rows.append((button(view.done_button(tr), b.StepAction.DONE),))
+    rows.append((button(view.skip_button(tr), b.StepAction.SKIP), button(view.hurt_button(tr), b.StepAction.HURT)))
+    return tuple(rows)
+
+
+def _holding_keyboard(ctx: FlowContext, session_id: int, step: Step) -> Keyboard:
+    tr = ctx.tr
+    return (
+        (Button(view.done_early_button(tr), b.StepButton(session_id, step.index, b.StepAction.DONE).pack()),),
+        (Button(view.hurt_button(tr), b.StepButton(session_id, step.index, b.StepAction.HURT).pack()),),
+    )
+
+
+def _hurt_keyboard(ctx: FlowContext, session_id: int, step: Step) -> Keyboard:
+    tr = ctx.tr
+
+    def button(label: str, choice: b.HurtChoice) -> tuple[Button]:
+        return (Button(label, b.HurtButton(session_id, step.index, choice).pack()),)
+
+    return (
+        button(view.hurt_go_on(tr), b.HurtChoice.GO_ON),
+        button(view.hurt_end(tr), b.HurtChoice.END),
+        button(view.hurt_nerve(tr), b.HurtChoice.NERVE),
+        button(view.hurt_spreading(tr), b.HurtChoice.SPREADING),
+    )
+
+
+def _second_side(step: Step) -> bool:
+    return step.side != "both" and step.side == step.exercise.sides[-1] and len(step.exercise.sides) > 1
+
+
+def show(ctx: FlowContext, session_id: int, stage: Stage, step: int, *, renew: bool = False, lead: str | None = None) -> None:
+    """Put the session's current screen on its live card."""
+    tr = ctx.tr
+    if stage is Stage.PAIN_BEFORE:
+        ctx.card(slot(session_id), view.pain_question(tr, after=False), _pain_keyboard(session_id, b.PainWhen.BEFORE), renew=renew)
+    elif stage is Stage.PAIN_AFTER:
+        text = view.pain_question(tr, after=True)
+        if lead:
+            text = f"{lead}\n\n{text}"
+        ctx.card(slot(session_id), text, _pain_keyboard(session_id, b.PainWhen.AFTER), renew=renew)
+    elif stage is Stage.HURT:
+        ctx.card(slot(session_id), view.hurt_advice(tr), _hurt_keyboard(ctx, session_id, STEPS[step]), renew=renew)
+    else:
+        current = STEPS[step]
+        text = view.step_card(tr, current, second_side=_second_side(current), lead=lead)
+        ctx.card(slot(session_id), text, _step_keyboard(ctx, session_id, current), renew=renew)
+
+
+# --------------------------------------------------------------------------- starting
+
+
+def refusal(ctx: FlowContext, user: User | None) -> bool:
+    """Tell the user why they cannot start a session now; False if they can."""
+    if user is None:
+        ctx.send(general_view.not_started(ctx.tr))
+        return True
+    if screening.stopped(user):
+        screening.show_stop(ctx, user)
+        return True
+    if not user.onboarded:
+        ctx.send(general_view.finish_onboarding(ctx.tr))
+        return True
+    return False
+
+
+async def start(ctx: FlowContext, user: User | None) -> None:
+    """/stretch and every "start now": a new session, or the offer to resume today's."""
+    if refusal(ctx, user):
+        return
+    assert user is not None
+    today = local_today(ctx.now, user.timezone)
+    current = await store.open_session(ctx.s, user.id)
+    if current is not None and current.local_date == today:
+        number = STEPS[current.step].exercise.number if current.step < END else None
+        tr = ctx.tr
+        ctx.send(
+            view.resume_question(tr, number),
+            (
+                (Button(view.resume_continue(tr), b.ResumeButton(current.id, b.Resume.CONTINUE).pack()),),
+                (
+                    Button(view.resume_restart(tr), b.ResumeButton(current.id, b.Resume.RESTART).pack()),
+                    Button(view.resume_end(tr), b.ResumeButton(current.id, b.Resume.END).pack()),
+                ),
+            ),
+        )
+        return
+    if current is not None:
+        ctx.retire(slot(current.id))
+        await sessions.abandon_open(ctx.s, user.id, ctx.now)
+    await _begin(ctx, user)
+
+
+async def _begin(ctx: FlowContext, user: User) -> None:
+    practice = await sessions.open_new(ctx.s, user.id, local_today(ctx.now, user.timezone), ctx.now)
+    if practice is None:
+        ctx.send(view.already_open(ctx.tr))
+        return
+    show(ctx, practice.id, Stage.PAIN_BEFORE, 0)
+
+
+async def _own_session(ctx: FlowContext, session_id: int) -> tuple[User, PracticeSession] | None:
+    user = await ctx.user()
+    if user is None:
+        ctx.answer(general_view.not_started(ctx.tr))
+        return None
+    practice = await ctx.s.get(PracticeSession, session_id)
+    if practice is None or practice.user_id != user.id or practice.status != "open":
+        ctx.answer(view.session_ended(ctx.tr))
+        return None
+    return user, practice
+
+
+# --------------------------------------------------------------------------- buttons
+
+
+async def rate(ctx: FlowContext, session_id: int, when: b.PainWhen, rating: int) -> None:
+    if not 0 <= rating <= 10:
+        ctx.answer(general_view.expired(ctx.tr))
+        return
+    owned = await _own_session(ctx, session_id)
+    if owned is None:
+        return
+    user, practice = owned
+    tr = ctx.tr
+    if when is b.PainWhen.BEFORE:
+        moved = await move(ctx.s, practice.id, user.id, 0, Action.RATE, ctx.now, pain_before=rating)
+        if moved is None:
+            ctx.answer(general_view.already_done(tr))
+            return
+        ctx.answer()
+        if user.first_pain is None:
+            user.first_pain = rating
+        ctx.retire(slot(practice.id), view.pain_noted(tr, rating, after=False))
+        show(ctx, practice.id, moved.stage, moved.step)
+        return
+    moved = await move(ctx.s, practice.id, user.id, practice.step, Action.RATE, ctx.now, pain_after=rating)
+    if moved is None:
+        ctx.answer(general_view.already_done(tr))
+        return
+    ctx.answer()
+    await _finish(ctx, user, practice, rating)
+
+
+async def _finish(ctx: FlowContext, user: User, practice: PracticeSession, rating: int) -> None:
+    results = await store.session_results(ctx.s, practice.id)
+    summary = sessions.summarise(results)
+    await ctx.s.execute(
+        update(PracticeSession)
+        .where(PracticeSession.id == practice.id)
+        .values(status="completed" if summary.counts else "incomplete", ended_at=ctx.now)
+        .execution_options(synchronize_session=False)
+    )
+    tr = ctx.tr
+    ctx.retire(slot(practice.id), view.pain_noted(tr, rating, after=True))
+    lines = [view.summary(tr, summary.done, summary.skipped, summary.stopped, practice.pain_before, rating)]
+    lines.append(await status.session_end_line(ctx, user, counted=summary.counts))
+    ctx.send("\n\n".join(line for line in lines if line))
+    today = local_today(ctx.now, user.timezone)
+    if summary.counts:
+        state = phase_state(user)
+        counted = await store.counted_days_since(ctx.s, user.id, state.started_on)
+        transition = after_practice(state, counted, today)
+        if transition is not None:
+            await phases.apply(ctx, user, transition)
+    plan_next(user, ctx.now)
+    if pain_rise_is_flare(user.first_pain, rating):
+        screening.start_recheck(ctx, user)
+        phases.offer_flare(ctx, user)
+
+
+async def press(ctx: FlowContext, session_id: int, step: int, choice: b.StepAction) -> None:
+    if not 0 <= step < END:
+        ctx.answer(general_view.expired(ctx.tr))
+        return
+    owned = await _own_session(ctx, session_id)
+    if owned is None:
+        return
+    user, practice = owned
+    action = STEP_ACTIONS[choice]
+    current = STEPS[step]
+    tr = ctx.tr
+    if action is Action.START_TIMER:
+        if not current.exercise.dose.timed:
+            ctx.answer(general_view.expired(tr))
+            return
+        seconds = current.exercise.dose.timer_seconds
+        real = seconds * ctx.settings.timer_scale
+        moved = await move(
+            ctx.s, session_id, user.id, step, action, ctx.now, hold_until=ctx.now + timedelta(seconds=real)
+        )
+        if moved is None:
+            ctx.answer(view.moved_on(tr))
+            return
+        ctx.answer(view.timer_started(tr))
+        ctx.card(slot(session_id), view.holding(tr, current, seconds), _holding_keyboard(ctx, session_id, current))
+        ctx.timers.append(HoldTimer(session_id, step, user.chat_id, user.locale, real))
+        return
+    if action is Action.HURT:
+        moved = await move(ctx.s, session_id, user.id, step, action, ctx.now)
+        if moved is None:
+            ctx.answer(view.moved_on(tr))
+            return
+        await store.record_result(ctx.s, session_id, current.exercise.key, current.side, "stopped_pain", ctx.now)
+        ctx.answer()
+        show(ctx, session_id, moved.stage, moved.step)
+        return
+    moved = await move(ctx.s, session_id, user.id, step, action, ctx.now)
+    if moved is None:
+        ctx.answer(general_view.already_done(tr))
+        return
+    await store.record_result(ctx.s, session_id, current.exercise.key, current.side, OUTCOMES[action], ctx.now)
+    ctx.answer()
+    show(ctx, session_id, moved.stage, moved.step)
+
+
+async def hurt_choice(ctx: FlowContext, session_id: int, step: int, choice: b.HurtChoice) -> None:
+    if not 0 <= step < END:
+        ctx.answer(general_view.expired(ctx.tr))
+        return
+    owned = await _own_session(ctx, session_id)
+    if owned is None:
+        return
+    user, _ = owned
+    action = HURT_ACTIONS[choice]
+    moved = await move(ctx.s, session_id, user.id, step, action, ctx.now)
+    tr = ctx.tr
+    if moved is None:
+        ctx.answer(general_view.already_done(tr))
+        return
+    ctx.answer()
+    if action is Action.GO_ON:
+        show(ctx, session_id, moved.stage, moved.step, lead=view.going_on(tr))
+    elif action is Action.END:
+        show(ctx, session_id, moved.stage, moved.step, lead=view.ending_here(tr))
+    else:
+        ctx.retire(slot(session_id), view.stopping_here(tr))
+        screening.start_recheck(ctx, user)
+
+
+async def resume(ctx: FlowContext, session_id: int, choice: b.Resume) -> None:
+    owned = await _own_session(ctx, session_id)
+    if owned is None:
+        return
+    user, practice = owned
+    tr = ctx.tr
+    ctx.answer()
+    if choice is b.Resume.CONTINUE:
+        ctx.edit_pressed(view.continuing(tr))
+        stage = practice.stage
+        if stage is Stage.HOLDING:
+            await ctx.s.execute(
+                update(PracticeSession)
+                .where(PracticeSession.id == practice.id, PracticeSession.stage == Stage.HOLDING)
+                .values(stage=Stage.EXERCISE, hold_until=None)
+                .execution_options(synchronize_session=False)
+            )
+            stage = Stage.EXERCISE
+        show(ctx, practice.id, stage, practice.step, renew=True)
+        return
+    await sessions.abandon_open(ctx.s, user.id, ctx.now)
+    ctx.retire(slot(practice.id))
+    if choice is b.Resume.RESTART:
+        ctx.edit_pressed(view.starting_over(tr))
+        await _begin(ctx, user)
+    else:
+        ctx.edit_pressed(view.ended_saved(tr))
+
+
+# --------------------------------------------------------------------------- timers
+
+
+async def _holding(ctx: FlowContext, session_id: int, step: int) -> tuple[User, PracticeSession] | None:
+    practice = await ctx.s.get(PracticeSession, session_id)
+    if practice is None or practice.status != "open" or practice.stage is not Stage.HOLDING or practice.step != step:
+        return None
+    user = await ctx.s.get(User, practice.user_id)
+    if user is None:
+        return None
+    ctx.use_user(user)
+    return user, practice
+
+
+async def hold_tick(ctx: FlowContext, session_id: int, step: int, seconds_left: int) -> None:
+    """The countdown on the card; nothing if the hold is no longer running."""
+    found = await _holding(ctx, session_id, step)
+    if found is None:
+        return
+    current = STEPS[step]
+    ctx.card(slot(session_id), view.holding(ctx.tr, current, seconds_left), _holding_keyboard(ctx, session_id, current))
+
+
+async def hold_over(ctx: FlowContext, session_id: int, step: int) -> None:
+    """The hold is over: record it done and show what comes next, as a new message (it buzzes)."""
+    found = await _holding(ctx, session_id, step)
+    if found is None:
+        return
+    user, _ = found
+    moved = await move(ctx.s, session_id, user.id, step, Action.HOLD_OVER, ctx.now)
+    if moved is None:
+        return
+    current = STEPS[step]
+    await store.record_result(ctx.s, session_id, current.exercise.key, current.side, "done", ctx.now)
+    following = STEPS[moved.step] if moved.step < END else None
+    show(ctx, session_id, moved.stage, moved.step, renew=True, lead=view.time_up(ctx.tr, current, following))
+
+
+async def overdue_holds(s: AsyncSession, before: datetime) -> list[tuple[int, int, int]]:
+    """(chat, session, step) of holds that should have ended by `before`."""
+    rows = await s.execute(
+        select(User.chat_id, PracticeSession.id, PracticeSession.step)
+        .join(User, User.id == PracticeSession.user_id)
+        .where(
+            PracticeSession.hold_until <= before,
+            PracticeSession.stage == Stage.HOLDING,
+            PracticeSession.status == "open",
+        )
+        .limit(500)
+    )
+    return [(chat, sid, step) for chat, sid, step in rows]
+
+
+# --------------------------------------------------------------------------- elsewhere
+
+
+async def show_current(ctx: FlowContext, user: User) -> bool:
+    """Free text mid-session: a one-line hint and the current card again, at the bottom."""
+    practice = await store.open_session(ctx.s, user.id)
+    if practice is None:
+        return False
+    ctx.send(view.mid_session_hint(ctx.tr))
+    stage = practice.stage
+    if stage is Stage.HOLDING:
+        practice.stage = Stage.EXERCISE
+        practice.hold_until = None
+        stage = Stage.EXERCISE
+    show(ctx, practice.id, stage, practice.step, renew=True)
+    return True
+
+
+async def cancel(ctx: FlowContext, user: User) -> bool:
+    """/cancel inside a session: end it as abandoned, keeping its results."""
+    practice = await store.open_session(ctx.s, user.id)
+    if practice is None:
+        return False
+    ctx.retire(slot(practice.id))
+    await sessions.abandon_open(ctx.s, user.id, ctx.now)
+    return True
+

@@ -1,0 +1,97 @@
+"""The reminder dispatcher: one recurring JobQueue job, however many users there are.
+
+Each tick makes sure one drain is running. A drain claims due users in batches (see
+bot/flows/reminders.py) and hands their reminders to the sender, keeping the sender's
+broadcast queue topped up rather than full: claims happen close to sending, so a
+reminder is never held back by an idle gap, and the broadcast never outruns the budget
+that replies leave. A drain ends when a batch comes back short (nothing more is due).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.effects import Priority
+from bot.flows.reminders import ClaimReport, claim_due
+from bot.pipeline import outbox
+from bot.pipeline.sender import Sender
+from bot.pipeline.worker import is_transient
+from config import Settings
+from db.engine import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DispatchStats:
+    runs: int = 0
+    claimed: int = 0
+    late: int = 0
+    last_run_at: datetime | None = None
+    lags: list[float] = field(default_factory=list)
+
+
+class Dispatcher:
+    def __init__(self, db: Database, settings: Settings, sender: Sender, now: Callable[[], datetime]) -> None:
+        self.db = db
+        self.settings = settings
+        self.sender = sender
+        self.now = now
+        self.stats = DispatchStats()
+        rate = settings.send_rate_per_second
+        # Keep about this many seconds of reminders queued: enough to never run dry between
+        # claims, little enough that a claim is never far ahead of its send.
+        self.high_water = max(50, int(rate * 20))
+        self.low_water = max(20, int(rate * 8))
+        self._task: asyncio.Task[None] | None = None
+
+    def kick(self) -> None:
+        """The scheduler's tick: start a drain unless one is running."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self.drain(), name="reminder-drain")
+
+    async def stop(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):  # noqa: S110 - stopping anyway
+                pass
+
+    async def drain(self) -> None:
+        try:
+            while True:
+                backlog = self.sender.backlog(Priority.BROADCAST)
+                if backlog > self.low_water:
+                    await asyncio.sleep(0.2)
+                    continue
+                limit = min(self.settings.dispatch_batch_size, self.high_water - backlog)
+                report = await self.run_once(limit)
+                if report.selected < limit:
+                    return
+        except Exception as exc:
+            if is_transient(exc):
+                log.warning("reminders: database unavailable (%s); next tick retries", type(exc).__name__)
+            else:
+                log.exception("reminder dispatch failed")
+
+    async def run_once(self, limit: int | None = None) -> ClaimReport:
+        """One claim: due users -> reminder rows, next occurrences and outbox, committed together."""
+        now = self.now()
+        async with self.db.session() as s:
+            entries, report = await claim_due(s, self.settings, now, limit or self.settings.dispatch_batch_size)
+            items = await outbox.add(s, entries, now)
+        self.sender.submit(items)
+        self.stats.runs += 1
+        self.stats.last_run_at = now
+        self.stats.claimed += report.queued
+        self.stats.late += report.late
+        if report.lags:
+            self.stats.lags.extend(report.lags)
+        if report.queued or report.late:
+            log.info("reminders: queued %d, skipped as late %d", report.queued, report.late)
+        return report

@@ -1,0 +1,124 @@
+"""The inbox: updates are stored before Telegram is told they arrived, and each is marked
+done in the same transaction as the state change it caused."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from telegram import Update
+
+from bot.services.store import insert_ignoring_duplicates
+from db.models import InboxUpdate
+
+# Done rows are kept this long, so a redelivered update_id is still recognised.
+KEEP_DONE = timedelta(days=2)
+
+
+def user_key(update: Update) -> int:
+    """Whose updates must be handled in order: the person, else the chat, else nobody (0)."""
+    if update.effective_user is not None:
+        return update.effective_user.id
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return 0
+
+
+@dataclass(frozen=True)
+class Stored:
+    update_id: int
+    user_key: int
+    payload: str
+
+
+def to_row(update: Update, now: datetime, payload: str | None = None) -> dict[str, object]:
+    return {
+        "update_id": update.update_id,
+        "user_key": user_key(update),
+        "payload": payload if payload is not None else json.dumps(update.to_dict(), ensure_ascii=False),
+        "received_at": now,
+        "attempts": 0,
+    }
+
+
+async def store(s: AsyncSession, rows: Sequence[dict[str, object]]) -> None:
+    """Insert updates; an update_id seen before is ignored (Telegram redelivers)."""
+    if rows:
+        await s.execute(insert_ignoring_duplicates(s, InboxUpdate), list(rows))
+
+
+async def claim(s: AsyncSession, update_id: int, key: int, now: datetime) -> bool:
+    """Mark the update done, provided it is pending and the user's oldest pending update.
+
+    Runs first in the update's transaction: a rollback un-marks it; on PostgreSQL the row
+    lock makes a concurrent claim of the same update wait for this transaction, then fail.
+    """
+    earlier = aliased(InboxUpdate)
+    result = await s.execute(
+        update(InboxUpdate)
+        .where(
+            InboxUpdate.update_id == update_id,
+            InboxUpdate.done_at.is_(None),
+            ~exists().where(
+                and_(earlier.user_key == key, earlier.update_id < update_id, earlier.done_at.is_(None))
+            ),
+        )
+        .values(done_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def earlier_pending(s: AsyncSession, key: int, update_id: int) -> list[Stored]:
+    rows = await s.execute(
+        select(InboxUpdate.update_id, InboxUpdate.user_key, InboxUpdate.payload)
+        .where(InboxUpdate.user_key == key, InboxUpdate.update_id < update_id, InboxUpdate.done_at.is_(None))
+        .order_by(InboxUpdate.update_id)
+    )
+    return [Stored(*row) for row in rows]
+
+
+async def pending(s: AsyncSession, received_before: datetime, limit: int = 1000) -> list[Stored]:
+    """Stored but unfinished updates (start-up recovery, or another process that died)."""
+    rows = await s.execute(
+        select(InboxUpdate.update_id, InboxUpdate.user_key, InboxUpdate.payload)
+        .where(InboxUpdate.done_at.is_(None), InboxUpdate.received_at <= received_before)
+        .order_by(InboxUpdate.update_id)
+        .limit(limit)
+    )
+    return [Stored(*row) for row in rows]
+
+
+async def mark_failed(s: AsyncSession, update_id: int, error: str, now: datetime) -> None:
+    """Give up on an update that keeps failing (a bug): done, with the reason kept."""
+    await s.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id, InboxUpdate.done_at.is_(None))
+        .values(done_at=now, error=error[:200])
+    )
+
+
+async def prune(s: AsyncSession, now: datetime) -> int:
+    result = await s.execute(delete(InboxUpdate).where(InboxUpdate.done_at < now - KEEP_DONE))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def backlog(s: AsyncSession) -> tuple[int, datetime | None]:
+    """How many updates wait, and since when (for /metrics and readiness)."""
+    from sqlalchemy import func
+
+    count, oldest = (
+        await s.execute(
+            select(func.count(), func.min(InboxUpdate.received_at)).where(InboxUpdate.done_at.is_(None))
+        )
+    ).one()
+    if oldest is not None and oldest.tzinfo is None:
+        from datetime import UTC
+
+        oldest = oldest.replace(tzinfo=UTC)
+    return int(count), oldest

@@ -1,0 +1,600 @@
+"""The sender: the one way out to Telegram.
+
+Effects arrive after their transaction committed (from the worker, the reminder
+dispatcher, timers, or the outbox after a crash). The sender keeps Telegram's limits
+(a global pace of `rate` messages a second with no bursts, and a short burst per chat),
+delivers each chat's effects in order, and serves a person's own tap before anything else:
+the reminder broadcast only gets the budget that replies leave. Telegram's answers are
+booked in small batches (outbox rows deleted, slots and reminder rows updated).
+
+Delivery is at least once: a process that dies after Telegram accepted a message but
+before the booking sends it again when its outbox rows are taken over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, update
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaAnimation,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from bot.effects import Answer, Card, Edit, Effect, Keyboard, Priority, Retire, Send, SendFile
+from bot.pipeline import outbox
+from bot.pipeline.media import MediaStore
+from bot.pipeline.outbox import Item
+from bot.pipeline.slots import SlotEntry, SlotStore
+from bot.renderers import render
+from db.engine import Database
+from db.models import ReminderLog, User
+
+log = logging.getLogger(__name__)
+
+# Telegram's wording for edits that cannot happen; the effect is then sent anew or dropped.
+GONE = ("message to edit not found", "message can't be edited", "message_id_invalid", "message to delete")
+NOT_MODIFIED = "message is not modified"
+QUERY_GONE = ("query is too old", "query id is invalid")
+MAX_AGE_SECONDS = 3600.0  # give up on an effect Telegram kept refusing for an hour
+BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
+
+
+@dataclass
+class SenderStats:
+    sent: int = 0
+    answered: int = 0
+    failed: int = 0
+    retried: int = 0
+    rate_limited: int = 0
+    retry_after_total: float = 0.0
+    blocked: int = 0
+    uploads: int = 0
+    reminders_sent: int = 0
+    # (due -> sent) delays of reminders, seconds; read and cleared by metrics.
+    reminder_delays: list[float] = field(default_factory=list)
+
+
+@dataclass
+class _Chat:
+    queue: deque[Item] = field(default_factory=deque)
+    busy: bool = False
+    # Monotonic times of recent counted calls, for the per-chat burst limit.
+    recent: deque[float] = field(default_factory=deque)
+    not_before: float = 0.0
+    queued_in: Priority | None = None  # which ready list holds it, if any
+
+
+def inline(markup: Keyboard | None) -> InlineKeyboardMarkup | None:
+    if not markup:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in markup]
+    )
+
+
+def _counts(effect: Effect) -> bool:
+    """Whether the call counts against Telegram's message limits (answers do not)."""
+    return not isinstance(effect, Answer)
+
+
+class Sender:
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        *,
+        rate: float,
+        chat_burst: int = 3,
+        chat_window: float = 1.0,
+        concurrency: int = 64,
+        broadcast_concurrency: int = 24,
+        media: MediaStore | None = None,
+        now: Callable[[], datetime],
+        flush_interval: float = 0.05,
+    ) -> None:
+        self.bot = bot
+        self.db = db
+        self.interval = 1.0 / rate
+        self.chat_burst = chat_burst
+        self.chat_window = chat_window
+        self.concurrency = concurrency
+        self.broadcast_concurrency = broadcast_concurrency
+        self.media = media or MediaStore(db, bot)
+        self.slots = SlotStore(db)
+        self.now = now
+        self.flush_interval = flush_interval
+        self.stats = SenderStats()
+
+        self._chats: dict[int, _Chat] = {}
+        self._ready: dict[Priority, deque[int]] = {p: deque() for p in Priority}
+        self._deferred: list[tuple[float, int]] = []  # (monotonic time, chat) heap
+        self._next_token = 0.0
+        self._paused_until = 0.0
+        self._in_flight = 0
+        self._broadcast_in_flight = 0
+        self._queued = {p: 0 for p in Priority}
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._flush_task: asyncio.Task[None] | None = None
+        self._stopping = False
+        # Bookkeeping waiting for the next flush.
+        self._done_ids: list[int] = []
+        self._reminders: list[dict[str, Any]] = []
+        self._blocked: set[int] = set()
+        self._flush_wake = asyncio.Event()
+        self._flushed = asyncio.Event()
+        self._flushed.set()
+        self.on_blocked: Callable[[int], Awaitable[None]] | None = None
+
+    # ------------------------------------------------------------------ intake
+
+    def submit(self, items: list[Item]) -> None:
+        """Queue committed effects; each chat's in id order."""
+        for item in sorted(items, key=lambda i: i.id):
+            chat = self._chats.setdefault(item.chat_id, _Chat())
+            chat.queue.append(item)
+            self._queued[item.priority] += 1
+            self._make_ready(item.chat_id, chat)
+        if items:
+            self._idle.clear()
+            self._wake.set()
+
+    def backlog(self, priority: Priority | None = None) -> int:
+        if priority is None:
+            return sum(self._queued.values())
+        return self._queued[priority]
+
+    def holds(self) -> list[int]:
+        """Outbox ids this process still has to deliver (their leases are renewed)."""
+        return [item.id for chat in self._chats.values() for item in chat.queue]
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        if self._loop_task is None:
+            self._stopping = False
+            self._loop_task = asyncio.create_task(self._run(), name="sender")
+            self._flush_task = asyncio.create_task(self._flush_loop(), name="sender-bookkeeping")
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait until everything queued is delivered and booked (tests, benchmarks, shutdown)."""
+
+        async def settled() -> None:
+            while True:
+                await self._idle.wait()
+                self._flush_wake.set()
+                await asyncio.sleep(0)
+                await self._flushed.wait()
+                if self._idle.is_set() and not self._done_ids and not self._reminders and not self._blocked:
+                    return
+
+        await asyncio.wait_for(settled(), timeout)
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        """Finish what is in flight (bounded), book it, and leave the rest to the outbox."""
+        self._stopping = True
+        self._wake.set()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=timeout)
+        for task in (self._loop_task, self._flush_task):
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except (asyncio.CancelledError, Exception):  # noqa: S110 - stopping anyway
+                    pass
+        self._loop_task = self._flush_task = None
+        try:
+            await self._flush()
+            # What was not sent may be taken over at once by the next start.
+            held = self.holds()
+            if held:
+                async with self.db.session() as s:
+                    await outbox.renew(s, held, self.now() - outbox.LEASE)
+        except Exception as exc:
+            log.warning("sender: final bookkeeping failed (%s); the outbox keeps the rest", type(exc).__name__)
+
+    # ------------------------------------------------------------------ scheduling
+
+    def _make_ready(self, chat_id: int, chat: _Chat) -> None:
+        if chat.busy or not chat.queue:
+            return
+        best = min(item.priority for item in chat.queue)
+        if chat.queued_in is not None and chat.queued_in <= best:
+            return
+        chat.queued_in = best
+        self._ready[best].append(chat_id)
+
+    def _pick(self, now: float) -> tuple[int, Item] | None:
+        """The next chat to serve: best priority first, skipping chats that must wait."""
+        while self._deferred and self._deferred[0][0] <= now:
+            _, chat_id = heapq.heappop(self._deferred)
+            chat = self._chats.get(chat_id)
+            if chat is not None:
+                self._make_ready(chat_id, chat)
+        for priority in Priority:
+            ready = self._ready[priority]
+            if priority is Priority.BROADCAST and self._broadcast_in_flight >= self.broadcast_concurrency:
+                continue
+            for _ in range(len(ready)):
+                chat_id = ready.popleft()
+                chat = self._chats.get(chat_id)
+                if chat is None or chat.queued_in is not priority:
+                    continue  # a stale entry: the chat moved up a list or was served
+                chat.queued_in = None
+                if chat.busy or not chat.queue:
+                    continue
+                head = chat.queue[0]
+                wait = self._chat_wait(chat, head, now)
+                if wait > 0:
+                    heapq.heappush(self._deferred, (now + wait, chat_id))
+                    continue
+                return chat_id, head
+        return None
+
+    def _chat_wait(self, chat: _Chat, head: Item, now: float) -> float:
+        if chat.not_before > now:
+            return chat.not_before - now
+        if not _counts(head.effect):
+            return 0.0
+        while chat.recent and chat.recent[0] <= now - self.chat_window:
+            chat.recent.popleft()
+        if len(chat.recent) >= self.chat_burst:
+            return chat.recent[0] + self.chat_window - now
+        return 0.0
+
+    async def _sleep(self, seconds: float) -> None:
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), max(seconds, 0.0))
+        except TimeoutError:
+            pass
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            now = time.monotonic()
+            if self._paused_until > now:
+                await self._sleep(self._paused_until - now)
+                continue
+            if self._in_flight >= self.concurrency:
+                await self._sleep(1.0)
+                continue
+            picked = self._pick(now)
+            if picked is None:
+                if not self._in_flight and not any(c.queue for c in self._chats.values()):
+                    self._idle.set()
+                timeout = self._deferred[0][0] - now if self._deferred else 1.0
+                await self._sleep(timeout)
+                continue
+            chat_id, item = picked
+            if _counts(item.effect):
+                if self._next_token > now:
+                    # Not our turn yet: put the chat back and wait for the token (a reply
+                    # arriving meanwhile is picked first).
+                    self._make_ready(chat_id, self._chats[chat_id])
+                    await self._sleep(self._next_token - now)
+                    continue
+                self._next_token = max(now, self._next_token) + self.interval
+                self._chats[chat_id].recent.append(now)
+            chat = self._chats[chat_id]
+            chat.queue.popleft()
+            self._queued[item.priority] -= 1
+            chat.busy = True
+            self._in_flight += 1
+            if item.priority is Priority.BROADCAST:
+                self._broadcast_in_flight += 1
+            task = asyncio.create_task(self._deliver(chat_id, item))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    # ------------------------------------------------------------------ delivery
+
+    async def _deliver(self, chat_id: int, item: Item) -> None:
+        chat = self._chats[chat_id]
+        requeue = False
+        try:
+            await self._execute(item)
+            self._done_ids.append(item.id)
+            if isinstance(item.effect, Answer):
+                self.stats.answered += 1
+            else:
+                self.stats.sent += 1
+        except RetryAfter as exc:
+            seconds = exc.retry_after
+            wait = seconds.total_seconds() if hasattr(seconds, "total_seconds") else float(seconds)
+            self.stats.rate_limited += 1
+            self.stats.retry_after_total += wait
+            log.warning("Telegram asked to slow down: retry after %.0f s (chat %s)", wait, chat_id)
+            self._paused_until = max(self._paused_until, time.monotonic() + wait)
+            requeue = True
+        except Forbidden:
+            self._drop_chat(chat_id, chat, item)
+        except BadRequest as exc:
+            self._bad_request(item, exc)
+        except (TimedOut, NetworkError) as exc:
+            requeue = self._retry(chat, item, exc)
+        except TelegramError as exc:
+            log.error("Telegram refused %s for chat %s: %s", item.effect.kind, chat_id, exc)
+            self.stats.failed += 1
+            self._done_ids.append(item.id)
+        except Exception:
+            log.exception("delivering %s to chat %s failed", item.effect.kind, chat_id)
+            self.stats.failed += 1
+            self._done_ids.append(item.id)
+        finally:
+            if requeue:
+                chat.queue.appendleft(item)
+                self._queued[item.priority] += 1
+            chat.busy = False
+            self._in_flight -= 1
+            if item.priority is Priority.BROADCAST:
+                self._broadcast_in_flight -= 1
+            if chat.queue:
+                self._make_ready(chat_id, chat)
+            elif not chat.busy and chat.not_before <= time.monotonic():
+                self._chats.pop(chat_id, None)
+            self._flush_wake.set()
+            self._wake.set()
+
+    def _retry(self, chat: _Chat, item: Item, exc: Exception) -> bool:
+        now = time.monotonic()
+        if item.failing_since is None:
+            item.failing_since = now
+        attempts = item.attempts
+        if now - item.failing_since > MAX_AGE_SECONDS:
+            log.warning("giving up on %s for chat %s after %d attempts", item.effect.kind, item.chat_id, attempts)
+            self.stats.failed += 1
+            self._done_ids.append(item.id)
+            return False
+        self.stats.retried += 1
+        delay = BACKOFF[min(attempts, len(BACKOFF) - 1)]
+        log.info("Telegram unreachable for chat %s (%s); retrying in %.1f s", item.chat_id, type(exc).__name__, delay)
+        chat.not_before = now + delay
+        item.attempts = attempts + 1
+        heapq.heappush(self._deferred, (chat.not_before, item.chat_id))
+        return True
+
+    def _bad_request(self, item: Item, exc: BadRequest) -> None:
+        message = str(exc).lower()
+        self._done_ids.append(item.id)
+        if NOT_MODIFIED in message or any(g in message for g in QUERY_GONE):
+            return
+        log.error("Telegram refused %s for chat %s: %s", item.effect.kind, item.chat_id, exc)
+        self.stats.failed += 1
+
+    def _drop_chat(self, chat_id: int, chat: _Chat, item: Item) -> None:
+        """The user blocked the bot: nothing more goes to them until they come back."""
+        self.stats.blocked += 1
+        log.info("user in chat %s blocked the bot; dropping %d queued effects", chat_id, len(chat.queue) + 1)
+        for queued in chat.queue:
+            self._queued[queued.priority] -= 1
+        chat.queue.clear()
+        self._blocked.add(chat_id)
+        self._done_ids.append(item.id)
+
+    async def _execute(self, item: Item) -> None:
+        effect = item.effect
+        chat_id = item.chat_id
+        if isinstance(effect, Answer):
+            await self.bot.answer_callback_query(effect.query_id, text=effect.text)
+        elif isinstance(effect, Send):
+            message = await self.bot.send_message(chat_id, effect.text, reply_markup=self._markup(effect))
+            if effect.slot:
+                self.slots.put(chat_id, effect.slot, SlotEntry(message.message_id, "text", None))
+        elif isinstance(effect, Edit):
+            await self._edit(chat_id, effect)
+        elif isinstance(effect, Card):
+            await self._card(chat_id, effect)
+        elif isinstance(effect, Retire):
+            await self._retire(chat_id, effect)
+        elif isinstance(effect, SendFile):
+            await self._file(chat_id, effect)
+        else:  # pragma: no cover - every effect type is handled above
+            raise TypeError(f"unknown effect {effect!r}")
+        if item.track:
+            self._book(item)
+
+    def _book(self, item: Item) -> None:
+        kind, _, value = (item.track or "").partition(":")
+        if kind == "reminder":
+            self.stats.reminders_sent += 1
+            self._reminders.append({"id": int(value), "sent_at": self.now()})
+
+    def _markup(self, effect: Send) -> Any:
+        if effect.keyboard:
+            return inline(effect.keyboard)
+        if effect.reply_keyboard is not None:
+            rk = effect.reply_keyboard
+            rows: list[list[KeyboardButton]] = []
+            if rk.location_label:
+                rows.append([KeyboardButton(rk.location_label, request_location=True)])
+            rows.extend([KeyboardButton(label) for label in row] for row in rk.rows)
+            return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+        if effect.remove_reply_keyboard:
+            return ReplyKeyboardRemove()
+        return None
+
+    async def _edit(self, chat_id: int, effect: Edit) -> None:
+        entry: SlotEntry | None = None
+        message_id = effect.message_id
+        if message_id is None and effect.slot:
+            entry = await self.slots.get(chat_id, effect.slot)
+            message_id = entry.message_id if entry else None
+        if message_id is None:
+            if effect.fallback_send:
+                await self._send_text(chat_id, effect.text, effect.keyboard, effect.slot)
+            return
+        try:
+            if entry is not None and entry.kind == "animation":
+                await self.bot.edit_message_caption(
+                    chat_id, message_id, caption=effect.text, reply_markup=inline(effect.keyboard)
+                )
+            else:
+                await self.bot.edit_message_text(
+                    effect.text, chat_id, message_id, reply_markup=inline(effect.keyboard)
+                )
+        except BadRequest as exc:
+            if NOT_MODIFIED in str(exc).lower():
+                return
+            if any(g in str(exc).lower() for g in GONE) and effect.fallback_send:
+                await self._send_text(chat_id, effect.text, effect.keyboard, effect.slot)
+                return
+            raise
+
+    async def _send_text(self, chat_id: int, text: str, markup: Keyboard | None, slot: str | None) -> Message:
+        message = await self.bot.send_message(chat_id, text, reply_markup=inline(markup))
+        if slot:
+            self.slots.put(chat_id, slot, SlotEntry(message.message_id, "text", None))
+        return message
+
+    async def _card(self, chat_id: int, card: Card) -> None:
+        """Edit the live card in place when its kind allows, else send it anew."""
+        old = await self.slots.get(chat_id, card.slot)
+        file_id = await self.media.file_id(card.media) if card.media else None
+        media_ok = card.media is None or file_id is not None or self.media.available(card.media)
+        want = "animation" if card.media and media_ok else "text"
+        if old is not None and not card.renew and old.kind == want:
+            try:
+                if want == "text":
+                    await self.bot.edit_message_text(
+                        card.text, chat_id, old.message_id, reply_markup=inline(card.keyboard)
+                    )
+                elif old.media_key == card.media:
+                    await self.bot.edit_message_caption(
+                        chat_id, old.message_id, caption=card.text, reply_markup=inline(card.keyboard)
+                    )
+                else:
+                    assert card.media is not None
+                    media_id = file_id or await self.media.upload_id(card.media)
+                    if media_id is None:
+                        raise BadRequest("message can't be edited")
+                    await self.bot.edit_message_media(
+                        InputMediaAnimation(media_id, caption=card.text),
+                        chat_id,
+                        old.message_id,
+                        reply_markup=inline(card.keyboard),
+                    )
+                    self.slots.put(chat_id, card.slot, SlotEntry(old.message_id, "animation", card.media))
+                return
+            except BadRequest as exc:
+                text = str(exc).lower()
+                if NOT_MODIFIED in text:
+                    return
+                if not any(g in text for g in GONE):
+                    raise
+        if want == "animation":
+            assert card.media is not None
+            message = await self.media.send(chat_id, card.media, card.text, inline(card.keyboard))
+            self.stats.uploads = self.media.uploads
+            entry = SlotEntry(message.message_id, "animation", card.media)
+        else:
+            message = await self.bot.send_message(chat_id, card.text, reply_markup=inline(card.keyboard))
+            entry = SlotEntry(message.message_id, "text", None)
+        self.slots.put(chat_id, card.slot, entry)
+        if old is not None and old.message_id != message.message_id:
+            try:
+                await self.bot.delete_message(chat_id, old.message_id)
+            except TelegramError as exc:
+                log.debug("old card not deleted: %s", exc)
+
+    async def _retire(self, chat_id: int, effect: Retire) -> None:
+        entry = await self.slots.get(chat_id, effect.slot)
+        self.slots.forget(chat_id, effect.slot)
+        if entry is None:
+            return
+        try:
+            if effect.text is None:
+                await self.bot.delete_message(chat_id, entry.message_id)
+            elif entry.kind == "animation":
+                await self.bot.edit_message_caption(chat_id, entry.message_id, caption=effect.text)
+            else:
+                await self.bot.edit_message_text(effect.text, chat_id, entry.message_id)
+        except BadRequest as exc:
+            log.debug("retire of %s skipped: %s", effect.slot, exc)
+
+    async def _file(self, chat_id: int, effect: SendFile) -> None:
+        made = await render(effect.renderer, effect.data)
+        if made is None:
+            return
+        markup = inline(effect.keyboard)
+        if made.kind == "photo":
+            await self.bot.send_photo(chat_id, made.data, caption=effect.caption, reply_markup=markup)
+        else:
+            await self.bot.send_document(
+                chat_id, made.data, filename=made.filename, caption=effect.caption, reply_markup=markup
+            )
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await self._flush_wake.wait()
+            self._flush_wake.clear()
+            await asyncio.sleep(self.flush_interval)
+            try:
+                await self._flush()
+            except Exception as exc:
+                log.warning("sender bookkeeping failed (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(1.0)
+                self._flush_wake.set()
+
+    async def _flush(self) -> None:
+        done, reminders, blocked = self._done_ids, self._reminders, self._blocked
+        slot_writes = self.slots.pending()
+        media_writes = self.media.pending()
+        if not (done or reminders or blocked or slot_writes or media_writes):
+            self._flushed.set()
+            return
+        self._flushed.clear()
+        self._done_ids, self._reminders, self._blocked = [], [], set()
+        try:
+            async with self.db.session() as s:
+                if done:
+                    await outbox.remove(s, done)
+                for chat_id in blocked:
+                    await outbox.remove_chat(s, chat_id)
+                    await s.execute(
+                        update(User).where(User.chat_id == chat_id).values(blocked=True, next_reminder_at=None)
+                    )
+                if reminders:
+                    table = ReminderLog.__table__
+                    await s.execute(
+                        update(table)
+                        .where(table.c.id == bindparam("rid"))
+                        .values(status="sent", sent_at=bindparam("at")),
+                        [{"rid": r["id"], "at": r["sent_at"]} for r in reminders],
+                    )
+                await self.slots.write(s, slot_writes)
+                await self.media.write(s, media_writes)
+        except Exception:
+            self._done_ids[:0] = done
+            self._reminders[:0] = reminders
+            self._blocked |= blocked
+            self.slots.requeue(slot_writes)
+            self.media.requeue(media_writes)
+            self._flushed.set()
+            raise
+        for chat_id in blocked:
+            if self.on_blocked is not None:
+                await self.on_blocked(chat_id)
+        self._flushed.set()
+

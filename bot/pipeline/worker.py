@@ -1,0 +1,266 @@
+"""The worker: handles stored updates one short transaction each, in per-user order.
+
+Per user, updates run one at a time in this process (an asyncio lock) and across
+processes (PostgreSQL: a transaction-scoped advisory lock on the user). The update's
+inbox row is claimed first in its transaction and only if no earlier update of the same
+user is still pending, so order holds even when a later update reaches another process
+first; then the routed flow decides, its effects go to the outbox, and everything commits
+together. Only after the commit are effects handed to the sender and hold timers started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy import func as sql_func
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from telegram import Bot, Update
+from telegram.ext import BaseUpdateProcessor
+
+from bot.effects import Answer, Entry, Priority, Send
+from bot.flows.context import FlowContext, HoldTimer, Sender
+from bot.i18n import pick_locale, translator
+from bot.pipeline import inbox, outbox
+from config import Settings
+from db.engine import Database
+
+log = logging.getLogger(__name__)
+
+Router = Callable[[Update, FlowContext], Awaitable[None]]
+T = TypeVar("T")
+
+ATTEMPTS = 4
+RETRY_DELAYS = (0.2, 1.0, 3.0)
+QUEUE_LIMIT = 4096
+# An update stored this long ago and still pending belongs to a process that went away.
+ORPHAN_AFTER = timedelta(seconds=30)
+
+_TRANSIENT_NAMES = ("DeadlockDetected", "SerializationError", "ConnectionDoesNotExist", "CannotConnectNow")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A database or network hiccup worth retrying, as opposed to a bug."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout | ConnectionError | TimeoutError):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        return any(name in type(exc.orig).__name__ for name in _TRANSIENT_NAMES)
+    return isinstance(exc, OSError)
+
+
+@dataclass
+class WorkerStats:
+    handled: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    retried: int = 0
+    # Seconds from receipt to commit, read and cleared by metrics.
+    latencies: list[float] | None = None
+
+
+class Worker:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        bot: Bot,
+        router: Router,
+        *,
+        submit: Callable[[list[outbox.Item]], None],
+        start_timers: Callable[[list[HoldTimer]], None],
+        now: Callable[[], datetime],
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.bot = bot
+        self.router = router
+        self.submit = submit
+        self.start_timers = start_timers
+        self.now = now
+        self.stats = WorkerStats()
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+
+    def busy(self) -> bool:
+        """Whether any update or timer flow is being handled or waiting for its user."""
+        return bool(self._waiting)
+
+    # ------------------------------------------------------------------ per-user order
+
+    async def _locked(self, key: int, work: Callable[[], Awaitable[T]]) -> T:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                return await work()
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:
+                del self._waiting[key]
+                self._locks.pop(key, None)
+
+    async def _user_lock(self, ctx_session: Any, key: int) -> None:
+        if self.db.is_postgres and key:
+            await ctx_session.execute(select(sql_func.pg_advisory_xact_lock(key)))
+
+    # ------------------------------------------------------------------ updates
+
+    async def handle(self, update: Update) -> None:
+        """Handle one stored update (from polling, the webhook, or recovery)."""
+        key = inbox.user_key(update)
+        await self._locked(key, lambda: self._handle(update, key))
+
+    async def _handle(self, update: Update, key: int) -> None:
+        for attempt in range(ATTEMPTS):
+            try:
+                earlier = await self._once(update, key)
+            except Exception as exc:
+                if is_transient(exc) and attempt + 1 < ATTEMPTS:
+                    self.stats.retried += 1
+                    delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
+                    log.warning(
+                        "update %s: database unavailable (%s); retrying in %.1f s",
+                        update.update_id,
+                        type(exc).__name__,
+                        delay,
+                    )
+                    await asyncio.sleep(delay)
+                    continue
+                if is_transient(exc):
+                    # Still stored and pending: the sweep handles it once the database is back.
+                    log.warning("update %s left pending: database unavailable", update.update_id)
+                    return
+                await self._fail(update, key, exc)
+                return
+            if not earlier:
+                return
+            for stored in earlier:  # an older update of this user is still pending: it goes first
+                await self._handle(Update.de_json(json.loads(stored.payload), self.bot), key)
+
+    async def _once(self, update: Update, key: int) -> list[inbox.Stored]:
+        now = self.now()
+        async with self.db.session() as s:
+            await self._user_lock(s, key)
+            if not await inbox.claim(s, update.update_id, key, now):
+                earlier = await inbox.earlier_pending(s, key, update.update_id)
+                if not earlier:
+                    self.stats.duplicates += 1
+                return earlier
+            ctx = FlowContext(s, self.settings, now)
+            await self.router(update, ctx)
+            ctx.finish()
+            items = await outbox.add(s, ctx.effects, now)
+        self.stats.handled += 1
+        self.submit(items)
+        if ctx.timers:
+            self.start_timers(ctx.timers)
+        return []
+
+    async def _fail(self, update: Update, key: int, exc: BaseException) -> None:
+        """A bug: log it with ids (never the user's text), apologise, and move on."""
+        self.stats.failed += 1
+        chat = update.effective_chat
+        user = update.effective_user
+        log.error(
+            "update %s (chat %s, user %s) failed: %s",
+            update.update_id,
+            chat.id if chat else None,
+            user.id if user else None,
+            type(exc).__name__,
+            exc_info=exc,
+        )
+        tr = translator(pick_locale(user.language_code if user else None))
+        entries: list[Entry] = []
+        if chat is not None and chat.type == "private":
+            if update.callback_query is not None:
+                entries.append(Entry(chat.id, Answer(update.callback_query.id)))
+            entries.append(
+                Entry(chat.id, Send(tr._("Sorry, something went wrong on my side. Please try again in a moment.")))
+            )
+        try:
+            async with self.db.session() as s:
+                await inbox.mark_failed(s, update.update_id, type(exc).__name__, self.now())
+                items = await outbox.add(s, entries, self.now())
+        except Exception as second:
+            log.warning("could not record the failure of update %s: %s", update.update_id, type(second).__name__)
+            return
+        self.submit(items)
+
+    # ------------------------------------------------------------------ internal events
+
+    async def run(
+        self,
+        key: int,
+        flow: Callable[[FlowContext], Awaitable[None]],
+        *,
+        priority: Priority = Priority.FOLLOW_UP,
+        who: Sender | None = None,
+    ) -> None:
+        """Run a flow that no update started (a timer firing) the same way: user order,
+        one transaction, effects after commit. Transient failures are retried."""
+
+        async def once() -> None:
+            now = self.now()
+            async with self.db.session() as s:
+                await self._user_lock(s, key)
+                ctx = FlowContext(s, self.settings, now, who=who, priority=priority)
+                await flow(ctx)
+                items = await outbox.add(s, ctx.effects, now)
+            self.submit(items)
+            if ctx.timers:
+                self.start_timers(ctx.timers)
+
+        async def attempts() -> None:
+            for attempt in range(ATTEMPTS):
+                try:
+                    await once()
+                    return
+                except Exception as exc:
+                    if not is_transient(exc) or attempt + 1 == ATTEMPTS:
+                        log.error("internal flow for %s failed: %s", key, type(exc).__name__, exc_info=exc)
+                        return
+                    await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
+
+        await self._locked(key, attempts)
+
+    # ------------------------------------------------------------------ recovery
+
+    async def pending(self, *, older_than: timedelta = timedelta(0)) -> list[Update]:
+        """Stored updates still waiting: all of them at start-up, older ones in the sweep."""
+        async with self.db.session() as s:
+            stored = await inbox.pending(s, self.now() - older_than)
+        return [Update.de_json(json.loads(row.payload), self.bot) for row in stored]
+
+
+class InboxProcessor(BaseUpdateProcessor):
+    """PTB's update processor, handing every update to the worker.
+
+    PTB's own routing (`Application.process_update`) is not used: the worker routes inside
+    its transaction. The semaphore of the base class bounds updates handled at once.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self.worker: Worker | None = None
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        close = getattr(coroutine, "close", None)
+        if close is not None:
+            close()
+        if isinstance(update, Update) and self.worker is not None:
+            await self.worker.handle(update)
+
+    async def initialize(self) -> None:
+        """Nothing to open: the worker is set up by the runtime."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""

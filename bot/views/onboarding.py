@@ -1,0 +1,119 @@
+"""Words of /start: welcome, time zone, reminder time, equipment, the first session."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from bot.i18n import Translator
+
+
+def welcome(tr: Translator, name: str) -> str:
+    return tr._(
+        "Hi {name}! I'm Stretch Coach.\n\n"
+        "I'll guide you through 7 gentle stretches and exercises for sciatica. "
+        "They take about 15-20 minutes.\n\n"
+        "The plan: once a day for 21 days until it becomes a habit, "
+        "then 3-4 times a week to keep your back happy.",
+        name=name,
+    )
+
+
+def welcome_button(tr: Translator) -> str:
+    return tr._("Let's go")
+
+
+def welcome_back(tr: Translator, name: str) -> str:
+    return tr._("Welcome back, {name}!", name=name)
+
+
+def start_session_button(tr: Translator) -> str:
+    return tr._("▶️ Start today's session")
+
+
+def ask_timezone(tr: Translator) -> str:
+    return tr._(
+        "Which time zone are you in? It keeps your reminders at your local time.\n\n"
+        "• Tap “📍 Share my location” (on your phone), or\n"
+        "• type your city, like Berlin or New York, or\n"
+        "• pick your UTC offset."
+    )
+
+
+def share_location_button(tr: Translator) -> str:
+    return tr._("📍 Share my location")
+
+
+def pick_offset_button(tr: Translator) -> str:
+    return tr._("🌐 Pick UTC offset")
+
+
+def keep_zone_button(tr: Translator, zone: str) -> str:
+    return tr._("Keep {zone}", zone=zone)
+
+
+def pick_offset(tr: Translator) -> str:
+    return tr._("Pick your current UTC offset:")
+
+
+def zone_not_found(tr: Translator, text: str) -> str:
+    return tr._(
+        "I couldn't find a time zone for “{text}”. Try a big city near you, "
+        "a zone like Europe/Berlin, or tap “Pick UTC offset”.",
+        text=text,
+    )
+
+
+def zone_choices(tr: Translator) -> str:
+    return tr._("Which one do you mean?")
+
+
+def zone_not_at_location(tr: Translator) -> str:
+    return tr._("I couldn't find a time zone there. Type your city instead, or tap “Pick UTC offset”.")
+
+
+def zone_set(tr: Translator, zone: str) -> str:
+    return tr._("Time zone set: {zone}.", zone=zone)
+
+
+def ask_time(tr: Translator) -> str:
+    return tr._("What time should I remind you each day? Tap a time or type one, like 07:30 or 7pm.")
+
+
+def time_not_read(tr: Translator, text: str) -> str:
+    return tr._("I couldn't read “{text}” as a time. Try 07:30, 19:00 or 7pm.", text=text)
+
+
+def time_set(tr: Translator, at: time) -> str:
+    return tr._("Reminders at {time} your time.", time=tr.time(at))
+
+
+def ask_band(tr: Translator) -> str:
+    return tr._(
+        "For the sessions you need a mat (a carpet or towel works), and a resistance band if you "
+        "have one. Do you have a resistance band?\n\n"
+        "No band? Exercises 5 and 7 then use your body weight instead."
+    )
+
+
+def band_yes(tr: Translator) -> str:
+    return tr._("Yes, I have a band")
+
+
+def band_no(tr: Translator) -> str:
+    return tr._("No band")
+
+
+def ask_first(tr: Translator) -> str:
+    return tr._("You're all set! Do your first session now, or wait for your first reminder?")
+
+
+def start_now(tr: Translator) -> str:
+    return tr._("▶️ Start now")
+
+
+def wait_for_reminder(tr: Translator) -> str:
+    return tr._("Wait for my reminder")
+
+
+def first_later(tr: Translator, at: time) -> str:
+    return tr._("Great. I'll remind you at {time}. Send /stretch any time you want to start sooner.", time=tr.time(at))
