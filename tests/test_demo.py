@@ -6,7 +6,7 @@ import asyncio
 import os
 import sys
 
-from bot.demo import describe, numbering
+from tgemu.demo import describe, numbering
 from tests.botproc import ROOT
 from tgemu import tiny_png
 from tgemu.core import Attachment

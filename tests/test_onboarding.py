@@ -7,7 +7,10 @@ from sqlalchemy import select
 from bot.domain.screening import EMERGENCY_COUNT, QUESTIONS
 from db.engine import Database
 from db.models import ScreeningAnswer, User
+from bot.buttons import TimeButton
 from tests.harness import running_bot
+
+CONSENT = "I have seen or will see a clinician"
 
 
 async def test_full_onboarding_stores_every_answer(db: Database) -> None:
@@ -17,7 +20,7 @@ async def test_full_onboarding_stores_every_answer(db: Database) -> None:
         assert "7 gentle stretches" in h.last_text(alex)
         await h.press(alex, "Let's go")
         assert "not medical advice" in h.last_text(alex)
-        await h.press(alex, "I understand")
+        await h.press(alex, CONSENT)
         for i in range(len(QUESTIONS)):
             assert h.last_text(alex).startswith(f"{i + 1}/{len(QUESTIONS)}.")
             await h.press(alex, "No")
@@ -25,16 +28,18 @@ async def test_full_onboarding_stores_every_answer(db: Database) -> None:
         assert alex.reply_keyboard() is not None  # share-location keyboard
         await h.say(alex, "Berlin")
         assert "What time" in h.last_text(alex)
-        await h.press(alex, "07:00")
+        await h.press(alex, TimeButton(7 * 60).pack())
+        assert "resistance band" in h.last_text(alex)
+        await h.press(alex, "No band")
         assert "first session" in h.last_text(alex)
         await h.press(alex, "Wait for my reminder")
         user = await h.db_user(alex.user_id)
         assert user is not None and user.onboarded
-        assert user.timezone == "Europe/Berlin" and user.reminder_time == time(7, 0)
+        assert user.timezone == "Europe/Berlin" and user.reminder_time == time(7, 0) and user.has_band is False
         assert user.screen_status == "clear" and user.consent_at is not None
         assert user.next_reminder_at is not None
         assert await h.count(ScreeningAnswer, ScreeningAnswer.user_id == user.id) == len(QUESTIONS)
-        commands = await h.app.bot.get_my_commands()
+        commands = await h.runtime.bot.get_my_commands()
         assert {c.command for c in commands} >= {"stretch", "progress", "settings", "help", "cancel"}
         assert h.errors == []
 
@@ -44,7 +49,7 @@ async def test_emergency_yes_stops_the_program(db: Database) -> None:
         alex = h.user()
         await h.say(alex, "/start")
         await h.press(alex, "Let's go")
-        await h.press(alex, "I understand")
+        await h.press(alex, CONSENT)
         await h.press(alex, "No")
         await h.press(alex, "Yes")  # new bladder or bowel trouble
         assert "emergency" in h.last_text(alex).lower()
@@ -68,10 +73,10 @@ async def test_emergency_yes_stops_the_program(db: Database) -> None:
         ]
         assert answers[-1].at is not None
         await h.say(alex, "/stretch")
-        assert "paused" in h.last_text(alex)
+        assert "stopped" in h.last_text(alex)
         # /start offers the screen again; all "no" this time continues the set-up.
         await h.say(alex, "/start")
-        await h.press(alex, "Re-do the safety questions")
+        await h.press(alex, "Answer the safety questions again")
         for _ in QUESTIONS:
             await h.press(alex, "No")
         assert "time zone" in h.last_text(alex).lower()
@@ -83,7 +88,7 @@ async def test_see_a_doctor_first_pauses_until_cleared(db: Database) -> None:
         alex = h.user()
         await h.say(alex, "/start")
         await h.press(alex, "Let's go")
-        await h.press(alex, "I understand")
+        await h.press(alex, CONSENT)
         for _ in range(EMERGENCY_COUNT):
             await h.press(alex, "No")
         await h.press(alex, "Yes")  # fever
@@ -102,7 +107,7 @@ async def test_half_finished_onboarding_resumes_where_it_stopped(db: Database) -
         alex = h.user()
         await h.say(alex, "/start")
         await h.press(alex, "Let's go")
-        await h.press(alex, "I understand")
+        await h.press(alex, CONSENT)
         await h.press(alex, "No")
         await h.press(alex, "No")
     # A new Application on the same database: nothing lives in memory.
@@ -130,7 +135,7 @@ async def test_bad_input_gets_a_hint_and_changes_nothing(db: Database) -> None:
         assert "tap one of the buttons" in h.texts(alex)[-2]
         assert (await h.db_user(alex.user_id)).onboarding_step == "welcome"  # type: ignore[union-attr]
         await h.press(alex, "Let's go")
-        await h.press(alex, "I understand")
+        await h.press(alex, CONSENT)
         for _ in QUESTIONS:
             await h.press(alex, "No")
         await h.say(alex, "Atlantis Prime")  # unknown zone
@@ -150,7 +155,7 @@ async def test_bad_input_gets_a_hint_and_changes_nothing(db: Database) -> None:
             alex.press_raw(forged, last.message_id)
             await h.pump()
         after = await h.db_user(alex.user_id)
-        assert after is not None and after.onboarding_step == "first" and after.screen_status == "clear"
+        assert after is not None and after.onboarding_step == "equipment" and after.screen_status == "clear"
         assert h.errors == []
 
 
@@ -159,7 +164,7 @@ async def test_location_sets_the_time_zone(db: Database) -> None:
         alex = h.user()
         await h.say(alex, "/start")
         await h.press(alex, "Let's go")
-        await h.press(alex, "I understand")
+        await h.press(alex, CONSENT)
         for _ in QUESTIONS:
             await h.press(alex, "No")
         alex.send_location(40.7128, -74.0060)

@@ -670,6 +670,8 @@ class FakeTelegram:
     aiohttp server, so both transports see identical behaviour.
     """
 
+    _issued_up_to: int = 500_000_000
+
     def __init__(
         self,
         *,
@@ -707,7 +709,9 @@ class FakeTelegram:
         self.response_delay = 0.0
         self.seq = 0  # global change counter: every message creation/edit bumps it
         self._ids = itertools.count(1)
-        self._next_update_id = 500_000_001
+        # Telegram's update ids only grow; a new emulator (a "restart" of Telegram in a test)
+        # continues above every id any earlier instance handed out.
+        self._next_update_id = FakeTelegram._issued_up_to + 1
         self._updates: list[JSON] = []
         self._handed_out = 0
         self._allowed: frozenset[str] | None = None
@@ -1250,6 +1254,7 @@ class FakeTelegram:
         if "update_id" not in update:
             update = {"update_id": self._next_update_id, **update}
         self._next_update_id = max(self._next_update_id, update["update_id"]) + 1
+        FakeTelegram._issued_up_to = max(FakeTelegram._issued_up_to, self._next_update_id)
         self._updates.append(update)
         self._wake_poller("update")
         self._kick_delivery()
