@@ -44,7 +44,7 @@ async def test_full_session_every_dose_type_and_both_sides(db: Database) -> None
         await _start_session(h, alex)
         first = h.last_text(alex)
         assert first.startswith("Exercise 1 of 7 · Knees to chest") and "Side: left leg" in first
-        assert "hold 20 seconds" in first and "You need: mat" in first
+        assert "hold 20 seconds" in first
         # The hold timer on the first step: it ends by itself and says to switch sides.
         await h.press(alex, "⏱ Start 20 s timer")
         assert "Hold Knees to chest" in h.last_text(alex)
@@ -53,7 +53,7 @@ async def test_full_session_every_dose_type_and_both_sides(db: Database) -> None
         seen_doses = set()
         for step in STEPS[1:]:
             text = h.last_text(alex)
-            assert text.startswith(f"Exercise {step.exercise.number} of 7"), text
+            assert f"Exercise {step.exercise.number} of 7" in text, text
             if step.side_label:
                 assert f"Side: {step.side_label}" in text
             seen_doses.add(step.exercise.dose.kind)
@@ -81,7 +81,7 @@ async def test_skip_and_stop_for_pain(db: Database) -> None:
         advice = h.last_text(alex)
         assert "stopped for pain" in advice and "numbness or weakness" in advice
         await h.press(alex, "Go on to the next exercise")
-        assert h.last_text(alex).startswith("Exercise 2 of 7")
+        assert "Exercise 2 of 7" in h.last_text(alex)
         await h.press(alex, "🛑 Stop - it hurts")  # piriformis, left
         await h.press(alex, "End the session")
         assert "after the session" in h.last_text(alex)
@@ -140,7 +140,7 @@ async def test_double_tap_records_once(db: Database) -> None:
         alex.press_raw(done, step_message.message_id)
         await h.pump()
         assert await _results(db) == [("knees_to_chest", "left", "done")]
-        assert "Already recorded" in str(alex.callback_answers()[-1])
+        assert "Already noted" in str(alex.callback_answers()[-1])
         assert h.errors == []
 
 

@@ -10,10 +10,10 @@ from tests.harness import running_bot
 async def _feed_through_queue(h, count: int) -> None:  # type: ignore[no-untyped-def]
     """Hand pending updates to the running Application's queue (its update processor decides
     the order), as polling or a webhook would."""
-    updates = await h.app.bot.get_updates(offset=h._offset, timeout=0)
+    updates = await h.runtime.bot.get_updates(offset=h._offset, timeout=0)
     for update in updates[:count]:
         h._offset = update.update_id + 1
-        await h.app.update_queue.put(update)
+        await h.runtime.app.update_queue.put(update)
 
 
 async def test_a_tap_during_the_previous_reply_waits_for_its_commit(db: Database) -> None:

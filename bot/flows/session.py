@@ -505,7 +505,7 @@ async def cancel(ctx: FlowContext, user: User) -> bool:
     practice = await store.open_session(ctx.s, user.id)
     if practice is None:
         return False
-    ctx.retire(slot(practice.id))
+    ctx.retire(slot(practice.id), view.ended_saved(ctx.tr))
     await sessions.abandon_open(ctx.s, user.id, ctx.now)
     return True
 
