@@ -17,6 +17,7 @@ from bot.domain.symptoms import (
     followup_action,
     followup_due,
     hurt_result,
+    on_followup,
     on_hurt_choice,
     on_pain_before,
     on_pain_in_session,
@@ -215,7 +216,18 @@ def test_followup_answers() -> None:
     assert followup_action(FollowUp.SETTLED) is FollowUpAction.NONE
     assert followup_action("sore") is FollowUpAction.GO_GENTLY
     assert followup_action(FollowUp.WORSE) is FollowUpAction.REST
-    assert followup_action(FollowUp.NERVE) is FollowUpAction.RECHECK
+    assert followup_action(FollowUp.NUMBNESS_WEAKNESS) is FollowUpAction.RECHECK
+    assert followup_action(FollowUp.SPREADING) is FollowUpAction.RECHECK
+
+
+def test_followup_nerve_answers_recheck_within_the_limit() -> None:
+    numb = on_followup(FollowUp.NUMBNESS_WEAKNESS, day(3), day(3))
+    assert numb.triggers == {Trigger.NEW_NUMBNESS_WEAKNESS} and numb.recheck
+    spread = on_followup("spread", day(3), day(2))
+    assert spread.triggers == {Trigger.PAIN_SPREADING} and spread.recheck
+    for answer in (FollowUp.SETTLED, FollowUp.STILL_SORE, FollowUp.WORSE):
+        assert on_followup(answer, day(3), None) == on_followup(answer, day(3), day(3))
+        assert not on_followup(answer, day(3), None).recheck
 
 
 # --- six weeks -------------------------------------------------------------------------------

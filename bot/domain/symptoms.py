@@ -42,6 +42,7 @@ __all__ = [
     "followup_action",
     "followup_due",
     "hurt_result",
+    "on_followup",
     "on_hurt_choice",
     "on_pain_before",
     "on_pain_in_session",
@@ -222,7 +223,8 @@ class FollowUp(StrEnum):
     SETTLED = "settled"
     STILL_SORE = "sore"
     WORSE = "worse"
-    NERVE = "nerve"  # new numbness or weakness, or pain spreading down the leg
+    NUMBNESS_WEAKNESS = "numb"  # new numbness or weakness
+    SPREADING = "spread"  # pain spreading further down the leg
 
 
 class FollowUpAction(StrEnum):
@@ -236,12 +238,22 @@ _FOLLOWUP: dict[FollowUp, FollowUpAction] = {
     FollowUp.SETTLED: FollowUpAction.NONE,
     FollowUp.STILL_SORE: FollowUpAction.GO_GENTLY,
     FollowUp.WORSE: FollowUpAction.REST,
-    FollowUp.NERVE: FollowUpAction.RECHECK,
+    FollowUp.NUMBNESS_WEAKNESS: FollowUpAction.RECHECK,
+    FollowUp.SPREADING: FollowUpAction.RECHECK,
 }
 
 
 def followup_action(answer: FollowUp | str) -> FollowUpAction:
     return _FOLLOWUP[FollowUp(answer)]
+
+
+def on_followup(answer: FollowUp | str, today: date, last_recheck_on: date | None) -> Watch:
+    """A follow-up answer: the two nerve-symptom answers re-check at once, as in "stop - it hurts"."""
+    trigger = {
+        FollowUp.NUMBNESS_WEAKNESS: Trigger.NEW_NUMBNESS_WEAKNESS,
+        FollowUp.SPREADING: Trigger.PAIN_SPREADING,
+    }.get(FollowUp(answer))
+    return _watch(frozenset() if trigger is None else frozenset({trigger}), today, last_recheck_on)
 
 
 # --- six weeks without improvement ------------------------------------------------------
