@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from bot.domain.screening import QUESTIONS, ScreenStatus, WayBack, emergency_questions, ways_back
 from bot.domain.symptoms import FollowUp, HurtChoice, SixWeeks, Trigger
 from bot.i18n import Translator
 from bot.views import safety as v
+from tests.pseudo import Pseudo
 
 EN = Translator("en")
-
-
-class Pseudo(Translator):
-    """Marks every translated piece, so a sentence that bypasses the Translator shows."""
-
-    def __init__(self) -> None:
-        super().__init__("en")
-
-    def _(self, msgid: str, /, **params: Any) -> str:
-        return "⟦" + super()._(msgid, **params) + "⟧"
-
-    def n_(self, singular: str, plural: str, n: int, /, **params: Any) -> str:
-        return "⟦" + super().n_(singular, plural, n, **params) + "⟧"
-
-    def p_(self, context: str, msgid: str, /, **params: Any) -> str:
-        return "⟦" + super().p_(context, msgid, **params) + "⟧"
 
 
 PSEUDO = Pseudo()
