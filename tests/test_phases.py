@@ -22,6 +22,7 @@ from bot.domain.phases import (
     Say,
     Transition,
     WeekProgress,
+    announcement,
     apply,
     checkin_answer_lines,
     checkin_open,
@@ -441,6 +442,12 @@ def test_progress_next_step(phase: Phase, day: DayKind, expected: tuple[Line, ..
 
 def test_progress_before_any_session() -> None:
     assert say(Phase.HABIT, P, Say.PROGRESS, never_practised=True) == (Line.NEXT_FIRST_SESSION,)
+
+
+def test_every_reason_has_its_own_announcement() -> None:
+    lines = {announcement(r) for r in Reason}
+    assert len(lines) == len(Reason)
+    assert announcement(Reason.FLARE_REPORTED) is not announcement(Reason.FLARE_ACCEPTED)
 
 
 def test_every_phase_has_a_header() -> None:

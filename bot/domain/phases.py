@@ -44,6 +44,7 @@ __all__ = [
     "Say",
     "Transition",
     "WeekProgress",
+    "announcement",
     "apply",
     "checkin_answer_lines",
     "checkin_open",
@@ -517,6 +518,11 @@ def say(
     if phase is Phase.CHECKIN and lines and Line.CHECKIN_QUESTION not in lines:
         lines.append(Line.CHECKIN_QUESTION)
     return tuple(lines)
+
+
+def announcement(reason: Reason) -> Line:
+    """The announcement of a transition on its own (a user's tap that changed the phase)."""
+    return _ANNOUNCE[reason]
 
 
 def progress_header(phase: Phase) -> Line:
