@@ -217,14 +217,13 @@ def stopped_notice(tr: Translator, status: ScreenStatus) -> str:
     raise ValueError(f"not a stop: {status.value!r}")
 
 
-_WAY_BACK: dict[WayBack, str] = {
-    WayBack.CLINICIAN_CLEARED: N_("A clinician has cleared me"),
-    WayBack.REDO_SCREEN: N_("Answer the safety questions again"),
-}
-
-
 def way_back_label(tr: Translator, way: WayBack) -> str:
-    return tr.p_("button", _WAY_BACK[way])
+    # Literal calls, so the extracted message carries its "button" context.
+    if way is WayBack.CLINICIAN_CLEARED:
+        return tr.p_("button", "A clinician has cleared me")
+    if way is WayBack.REDO_SCREEN:
+        return tr.p_("button", "Answer the safety questions again")
+    raise ValueError(way)
 
 
 # --- the re-check ------------------------------------------------------------------------
@@ -281,16 +280,23 @@ def hurt_prompt(tr: Translator) -> str:
     )
 
 
-_HURT_LABEL: dict[HurtChoice, str] = {
-    HurtChoice.GO_ON: N_("Go on gently"),
-    HurtChoice.END_SESSION: N_("End the session"),
-    HurtChoice.NUMBNESS_WEAKNESS: N_("New numbness or weakness"),
-    HurtChoice.SPREADING: N_("Pain spreading down my leg"),
-}
+def _nerve_label(tr: Translator, spreading: bool) -> str:
+    """The two nerve-symptom buttons, the same words in "stop - it hurts" and the follow-up."""
+    if spreading:
+        return tr.p_("button", "Pain spreading down my leg")
+    return tr.p_("button", "New numbness or weakness")
 
 
 def hurt_choice_label(tr: Translator, choice: HurtChoice) -> str:
-    return tr.p_("button", _HURT_LABEL[choice])
+    if choice is HurtChoice.GO_ON:
+        return tr.p_("button", "Go on gently")
+    if choice is HurtChoice.END_SESSION:
+        return tr.p_("button", "End the session")
+    if choice is HurtChoice.NUMBNESS_WEAKNESS:
+        return _nerve_label(tr, spreading=False)
+    if choice is HurtChoice.SPREADING:
+        return _nerve_label(tr, spreading=True)
+    raise ValueError(choice)
 
 
 def hurt_advice(tr: Translator, choice: HurtChoice) -> str:
@@ -338,17 +344,18 @@ def followup_question(tr: Translator) -> str:
     return tr._("Your pain went up after your last session. How is it now?")
 
 
-_FOLLOWUP_LABEL: dict[FollowUp, str] = {
-    FollowUp.SETTLED: N_("It has settled"),
-    FollowUp.STILL_SORE: N_("Still a little sore"),
-    FollowUp.WORSE: N_("It's worse"),
-    FollowUp.NUMBNESS_WEAKNESS: N_("New numbness or weakness"),
-    FollowUp.SPREADING: N_("Pain spreading down my leg"),
-}
-
-
 def followup_label(tr: Translator, answer: FollowUp) -> str:
-    return tr.p_("button", _FOLLOWUP_LABEL[answer])
+    if answer is FollowUp.SETTLED:
+        return tr.p_("button", "It has settled")
+    if answer is FollowUp.STILL_SORE:
+        return tr.p_("button", "Still a little sore")
+    if answer is FollowUp.WORSE:
+        return tr.p_("button", "It's worse")
+    if answer is FollowUp.NUMBNESS_WEAKNESS:
+        return _nerve_label(tr, spreading=False)
+    if answer is FollowUp.SPREADING:
+        return _nerve_label(tr, spreading=True)
+    raise ValueError(answer)
 
 
 def followup_reply(tr: Translator, answer: FollowUp) -> str:
