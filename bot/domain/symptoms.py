@@ -211,9 +211,12 @@ def pain_went_up(before: int | None, after: int | None) -> bool:
 
 
 def followup_due(went_up_on: date | None, answered: bool, today: date) -> bool:
-    """Ask "how is it now?" with a reminder: the first reminder on a later day than the
-    session whose pain went up, until answered (the caller clears `went_up_on` once the
-    question has gone out with a reminder, so it rides on the next reminder only)."""
+    """Whether this reminder carries "how is it now?" about a session whose pain went up.
+
+    True on any day after `went_up_on` while unanswered. The question rides on the next
+    reminder only: the caller clears `went_up_on` once a reminder has carried it (its
+    buttons still work later), and sets it again after another session whose pain went up.
+    """
     return went_up_on is not None and not answered and today > went_up_on
 
 
