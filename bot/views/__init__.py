@@ -1,10 +1,6 @@
-"""What the bot says: every sentence, through the user's Translator. No I/O, no Telegram.
+"""Views: every sentence the user reads, written through a Translator from plain values.
 
-Views take a Translator and plain values and return text (and button labels); flows put
-them into effects. Domain modules return keys and numbers, and the views turn them into
-words, so a sentence exists in exactly one place and in every catalog.
+A view takes a `bot.i18n.Translator` and keys or values from `bot.domain` and returns
+strings (texts and button labels). Flows put them into effects. Views import no telegram
+and no database.
 """
-
-from bot.views import general
-
-__all__ = ["general"]
