@@ -1,12 +1,16 @@
-"""Parsing typed times and zones, offsets, shared locations."""
+"""Parsing typed times and zones (in English, German, Spanish, Russian), places, offsets, shared locations."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from time import perf_counter
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
+from babel import Locale
 
+from bot.domain import places
+from bot.domain.places import find_places, resolve_place, warm
 from bot.domain.timeparse import (
     describe_zone,
     offset_zone,
@@ -227,3 +231,126 @@ def test_describe_zone_rejects_naive_and_unknown() -> None:
         describe_zone("Europe/Berlin", datetime(2026, 1, 1))
     with pytest.raises(ValueError):
         describe_zone("Nowhere/Special", datetime(2026, 1, 1, tzinfo=UTC))
+
+
+# --- places in local spellings and scripts ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # de
+        ("München", "Europe/Berlin"),
+        ("Muenchen", "Europe/Berlin"),
+        ("Köln", "Europe/Berlin"),  # not Europe/Warsaw
+        ("Koeln", "Europe/Berlin"),
+        ("Wien", "Europe/Vienna"),
+        ("Zürich", "Europe/Zurich"),
+        ("Deutschland", "Europe/Berlin"),
+        ("Frankfurt", "Europe/Berlin"),  # am Main far outweighs Frankfort, Kentucky
+        # es
+        ("Ciudad de México", "America/Mexico_City"),
+        ("ciudad de mexico", "America/Mexico_City"),
+        ("Nueva York", "America/New_York"),
+        ("Londres", "Europe/London"),
+        ("Múnich", "Europe/Berlin"),
+        ("Viena", "Europe/Vienna"),
+        # ru
+        ("Москва", "Europe/Moscow"),  # not Moscow, Idaho
+        ("москва", "Europe/Moscow"),
+        ("Санкт-Петербург", "Europe/Moscow"),
+        ("Мюнхен", "Europe/Berlin"),
+        ("Берлин", "Europe/Berlin"),
+        ("Нью-Йорк", "America/New_York"),
+        ("Киев", "Europe/Kyiv"),
+        # en and other scripts
+        ("Berlin", "Europe/Berlin"),
+        ("new york", "America/New_York"),
+        ("Cologne", "Europe/Berlin"),
+        ("東京", "Asia/Tokyo"),
+        # a country or state after a comma narrows an ambiguous name
+        ("Portland, Oregon", "America/Los_Angeles"),
+        ("Portland, ME", "America/New_York"),
+        ("San José, Costa Rica", "America/Costa_Rica"),
+        ("Springfield, IL", "America/Chicago"),
+        # typos of larger cities
+        ("Muenchn", "Europe/Berlin"),
+    ],
+)
+def test_parse_timezone_local_names(text: str, expected: str) -> None:
+    assert parse_timezone(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_zones"),
+    [
+        ("Portland", {"America/Los_Angeles", "America/New_York"}),
+        ("Springfield", {"America/Chicago", "America/New_York"}),
+        ("San José", {"America/Los_Angeles", "America/Costa_Rica"}),
+        ("San Jose", {"America/Los_Angeles", "America/Costa_Rica"}),
+        ("Россия", {"Europe/Moscow", "Asia/Yekaterinburg"}),
+    ],
+)
+def test_ambiguous_names_offer_choices(text: str, expected_zones: set[str]) -> None:
+    assert parse_timezone(text) is None  # not guessed: the bot offers the choices
+    choices = find_places(text)
+    assert 2 <= len(choices) <= 5
+    assert expected_zones <= {place.timezone for place in choices}
+    populations = [place.population for place in choices]
+    assert populations == sorted(populations, reverse=True)
+    # one choice per country and zone
+    assert len({(p.country_code, p.timezone) for p in choices}) == len(choices)
+    assert set(suggest_timezones(text, limit=5)) >= expected_zones
+
+
+def test_frankfurt_choices_lead_with_frankfurt_am_main() -> None:
+    choices = find_places("Frankfurt")
+    assert choices[0].name == "Frankfurt am Main" and choices[0].timezone == "Europe/Berlin"
+    assert len(choices) >= 2  # the Frankforts of the United States are offered too
+
+
+def test_place_labels_name_the_country_in_the_users_language() -> None:
+    portland = find_places("Portland")[0]
+    assert portland.timezone == "America/Los_Angeles"
+    assert portland.label() == "Portland, Oregon, United States"
+    assert portland.label("de") == "Portland, Oregon, Vereinigte Staaten"
+    assert portland.label("ru") == f"Portland, Oregon, {Locale('ru').territories['US']}"  # Соединённые Штаты
+    cologne = find_places("Köln")[0]
+    assert (cologne.name, cologne.country_code) == ("Köln", "DE")
+    assert cologne.label("es") == "Köln, Alemania"
+    assert cologne.population > 1_000_000
+
+
+def test_resolve_place_says_when_it_guessed_a_typo() -> None:
+    exact = resolve_place("Москва")
+    assert exact.zone == "Europe/Moscow" and not exact.typo
+    assert exact.choices[0].country_code == "RU"
+    typo = resolve_place("Muenchn")
+    assert typo.typo and typo.zone == "Europe/Berlin"
+    unknown = resolve_place("asdfgh")
+    assert unknown == (None, [], True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hi", "ok", "no", "да", "ja", "yes", "nein", "hallo", "gracias", "спасибо", "привет", "xyz"],
+)
+def test_chat_words_are_not_places(text: str) -> None:
+    assert parse_timezone(text) is None
+
+
+def test_place_lookups_are_fast_once_the_index_is_built() -> None:
+    warm()
+    start = perf_counter()
+    for text in ("München", "Москва", "Portland", "東京", "Ciudad de México", "Berlin, Germany"):
+        find_places(text)
+    assert perf_counter() - start < 0.05
+
+
+def test_index_is_built_once_across_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        zones = list(pool.map(parse_timezone, ["Wien", "Москва", "Köln", "東京"] * 4))
+    assert zones == ["Europe/Vienna", "Europe/Moscow", "Europe/Berlin", "Asia/Tokyo"] * 4
+    assert places._get_index() is places._get_index()

@@ -16,6 +16,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 from zoneinfo import available_timezones
 
+from bot.domain.places import find_places, resolve_place
 from bot.domain.schedule import zone
 
 if TYPE_CHECKING:
@@ -129,65 +130,41 @@ def _parse_offset(key: str) -> str | None:
 
 # -------------------------------------------------------------------------- names
 
-# Popular places that are not zone names themselves (or are old names), plus a
-# few countries and US shorthands. Keys are normalised (see _norm).
+# What the gazetteer (bot.domain.places) cannot say: abbreviations and nicknames, US zone
+# names, countries that are not in its country names, and names it finds ambiguous where
+# one place is what nearly everyone means. Keys are normalised (see _norm). Cities it
+# resolves to the same zone by itself ("Munich", "Mumbai", "Kyiv") are not listed here.
 _ALIASES: dict[str, str | tuple[str, ...]] = {
     # India
-    "mumbai": "Asia/Kolkata", "bombay": "Asia/Kolkata", "delhi": "Asia/Kolkata",
-    "new delhi": "Asia/Kolkata", "bangalore": "Asia/Kolkata", "bengaluru": "Asia/Kolkata",
-    "chennai": "Asia/Kolkata", "hyderabad": "Asia/Kolkata", "pune": "Asia/Kolkata",
-    "calcutta": "Asia/Kolkata", "india": "Asia/Kolkata",
+    "hyderabad": "Asia/Kolkata", "calcutta": "Asia/Kolkata",
     # United States
     "san francisco": "America/Los_Angeles", "sf": "America/Los_Angeles",
-    "la": "America/Los_Angeles", "seattle": "America/Los_Angeles",
-    "san diego": "America/Los_Angeles", "las vegas": "America/Los_Angeles",
+    "la": "America/Los_Angeles",
     "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles",
     "pacific time": "America/Los_Angeles",
-    "washington": "America/New_York", "washington dc": "America/New_York",
-    "boston": "America/New_York", "miami": "America/New_York",
-    "atlanta": "America/New_York", "philadelphia": "America/New_York",
-    "nyc": "America/New_York", "new york city": "America/New_York",
+    "washington": "America/New_York", "boston": "America/New_York",
+    "philadelphia": "America/New_York", "nyc": "America/New_York",
     "est": "America/New_York", "edt": "America/New_York", "eastern time": "America/New_York",
-    "houston": "America/Chicago", "dallas": "America/Chicago", "austin": "America/Chicago",
-    "new orleans": "America/Chicago", "minneapolis": "America/Chicago",
     "cdt": "America/Chicago", "central time": "America/Chicago",
-    "salt lake city": "America/Denver", "mst": "America/Denver", "mdt": "America/Denver",
+    "mst": "America/Denver", "mdt": "America/Denver",
     "mountain time": "America/Denver", "hawaii": "Pacific/Honolulu",
-    # Canada, Latin America
-    "ottawa": "America/Toronto", "montreal": "America/Toronto", "quebec": "America/Toronto",
-    "calgary": "America/Edmonton", "rio": "America/Sao_Paulo",
-    "rio de janeiro": "America/Sao_Paulo", "brasilia": "America/Sao_Paulo",
     # Europe
-    "munich": "Europe/Berlin", "hamburg": "Europe/Berlin", "frankfurt": "Europe/Berlin",
-    "cologne": "Europe/Berlin", "germany": "Europe/Berlin",
-    "milan": "Europe/Rome", "naples": "Europe/Rome", "florence": "Europe/Rome",
-    "italy": "Europe/Rome", "barcelona": "Europe/Madrid", "valencia": "Europe/Madrid",
-    "seville": "Europe/Madrid", "spain": "Europe/Madrid", "france": "Europe/Paris",
+    "florence": "Europe/Rome", "barcelona": "Europe/Madrid", "valencia": "Europe/Madrid",
     "manchester": "Europe/London", "birmingham": "Europe/London",
-    "edinburgh": "Europe/London", "glasgow": "Europe/London", "liverpool": "Europe/London",
+    "liverpool": "Europe/London",
     "uk": "Europe/London", "england": "Europe/London", "scotland": "Europe/London",
-    "wales": "Europe/London", "geneva": "Europe/Zurich", "krakow": "Europe/Warsaw",
-    "poland": "Europe/Warsaw", "netherlands": "Europe/Amsterdam",
-    "the hague": "Europe/Amsterdam", "rotterdam": "Europe/Amsterdam",
-    "st petersburg": "Europe/Moscow", "saint petersburg": "Europe/Moscow",
-    "kiev": ("Europe/Kyiv", "Europe/Kiev"), "kyiv": ("Europe/Kyiv", "Europe/Kiev"),
-    "ukraine": ("Europe/Kyiv", "Europe/Kiev"), "turkey": "Europe/Istanbul",
-    "portugal": "Europe/Lisbon", "ireland": "Europe/Dublin", "greece": "Europe/Athens",
-    "iceland": "Atlantic/Reykjavik",
-    # Asia, Middle East
-    "beijing": "Asia/Shanghai", "shenzhen": "Asia/Shanghai", "guangzhou": "Asia/Shanghai",
-    "china": "Asia/Shanghai", "osaka": "Asia/Tokyo", "kyoto": "Asia/Tokyo",
-    "japan": "Asia/Tokyo", "korea": "Asia/Seoul", "busan": "Asia/Seoul",
-    "saigon": "Asia/Ho_Chi_Minh", "ho chi minh city": "Asia/Ho_Chi_Minh",
-    "hanoi": "Asia/Ho_Chi_Minh", "vietnam": "Asia/Ho_Chi_Minh",
-    "islamabad": "Asia/Karachi", "lahore": "Asia/Karachi", "pakistan": "Asia/Karachi",
-    "abu dhabi": "Asia/Dubai", "tel aviv": "Asia/Jerusalem", "israel": "Asia/Jerusalem",
-    "iran": "Asia/Tehran", "egypt": "Africa/Cairo", "cuba": "America/Havana",
-    # Africa, Oceania
-    "cape town": "Africa/Johannesburg", "pretoria": "Africa/Johannesburg",
-    "durban": "Africa/Johannesburg", "abuja": "Africa/Lagos",
-    "wellington": "Pacific/Auckland", "new zealand": "Pacific/Auckland",
+    "wales": "Europe/London", "geneva": "Europe/Zurich",
+    "st petersburg": "Europe/Moscow",
+    # Asia, Oceania
+    "korea": "Asia/Seoul", "hanoi": "Asia/Ho_Chi_Minh", "vietnam": "Asia/Ho_Chi_Minh",
+    "islamabad": "Asia/Karachi", "wellington": "Pacific/Auckland",
     "samoa": "Pacific/Apia",  # the "Pacific/Samoa" link is American Samoa, a day behind
+    # Names that are also legacy links in tzdata ("Japan", "Asia/Saigon"): the current zone.
+    "montreal": "America/Toronto", "saigon": "Asia/Ho_Chi_Minh", "tel aviv": "Asia/Jerusalem",
+    "kiev": ("Europe/Kyiv", "Europe/Kiev"), "kyiv": ("Europe/Kyiv", "Europe/Kiev"),
+    "poland": "Europe/Warsaw", "turkey": "Europe/Istanbul", "portugal": "Europe/Lisbon",
+    "iceland": "Atlantic/Reykjavik", "japan": "Asia/Tokyo", "israel": "Asia/Jerusalem",
+    "iran": "Asia/Tehran", "egypt": "Africa/Cairo", "cuba": "America/Havana",
 }  # fmt: skip
 
 # Area prefixes of city zones; other names are legacy links ("US/Eastern", "Japan").
@@ -199,6 +176,8 @@ _NOT_USER_ZONES = frozenset({"localtime", "Factory", "posixrules"})
 _MAX_INPUT = 80
 _FUZZY_CUTOFF = 0.8
 _FUZZY_MIN_LEN = 4
+# Looser, for "did you mean" hints only, and only when nothing closer was found.
+_HINT_CUTOFF = 0.65
 
 
 def _norm(text: str) -> str:
@@ -225,7 +204,7 @@ def _full_names() -> dict[str, str]:
 
 @cache
 def _places() -> dict[str, str]:
-    """Normalised city or alias -> zone; aliases win over zone city names."""
+    """Normalised zone city or alias -> zone; aliases win over zone city names."""
     places: dict[str, str] = {}
     # Shallow names first (sorted), so "America/Indianapolis"-style links do not
     # shadow each other unpredictably; any of them is a valid zone anyway.
@@ -242,16 +221,18 @@ def _places() -> dict[str, str]:
 
 
 def _exact(key: str) -> str | None:
-    """Place or full IANA name (normalised key), without guessing."""
+    """Zone city, alias or full IANA name (normalised key), without guessing."""
     return _places().get(key) or _full_names().get(key)
 
 
 def parse_timezone(text: str) -> str | None:
-    """An IANA zone name from an IANA name, city, alias, UTC offset or a near-miss typo.
+    """An IANA zone name from an IANA name, city, country, alias, UTC offset or a typo.
 
-    Tries exact matches first (also on the part before a comma: "Berlin,
-    Germany"), then a strict difflib match so "Berln" works but junk does not.
-    Only names zoneinfo can load are returned.
+    In order: a UTC offset; an IANA name, zone city or alias; a place in the gazetteer in
+    any of its spellings and scripts ("München", "Москва", "東京", "Portland, Oregon"),
+    which gives None when the name is ambiguous ("Portland", "San José": offer
+    `find_places` choices instead); the part before a comma; then a strict typo match
+    ("Berln"), on zone names and on larger cities. Only names zoneinfo can load are returned.
     """
     if not text or len(text) > _MAX_INPUT:
         return None
@@ -261,8 +242,14 @@ def parse_timezone(text: str) -> str | None:
     key = _norm(text)
     if not key:
         return None
+    found = _exact(key)
+    if found:
+        return found
+    match = resolve_place(text, limit=1)
+    if match.choices and not match.typo:
+        return _loadable(match.zone)
     head = _norm(text.split(",", 1)[0])
-    found = _exact(key) or (_exact(head) if head and head != key else None)
+    found = _exact(head) if head and head != key else None
     if found:
         return found
     if len(key) < _FUZZY_MIN_LEN:
@@ -270,11 +257,18 @@ def parse_timezone(text: str) -> str | None:
     # Short keys ("est", "la") make junk like "test" look close; fuzzy only on longer ones.
     candidates = [k for k in (*_places(), *_full_names()) if len(k) >= _FUZZY_MIN_LEN]
     close = difflib.get_close_matches(key, candidates, n=1, cutoff=_FUZZY_CUTOFF)
-    return _exact(close[0]) if close else None
+    return _exact(close[0]) if close else _loadable(match.zone)
+
+
+def _loadable(name: str | None) -> str | None:
+    return name if name in _zones() else None
 
 
 def suggest_timezones(text: str, limit: int = 3) -> list[str]:
-    """Up to `limit` likely zones for a hint like "Did you mean ...?"."""
+    """Up to `limit` likely zones for a hint like "Did you mean ...?".
+
+    For buttons with a place's name and country, use `find_places` instead.
+    """
     if not text or len(text) > _MAX_INPUT or limit < 1:
         return []
     key = _norm(text)
@@ -283,6 +277,7 @@ def suggest_timezones(text: str, limit: int = 3) -> list[str]:
     found: list[str] = []
 
     def add(name: str | None) -> None:
+        name = _loadable(name)
         if name and name not in found:
             found.append(name)
 
@@ -293,8 +288,11 @@ def suggest_timezones(text: str, limit: int = 3) -> list[str]:
         for place in sorted(places, key=lambda p: (p not in _ALIASES, len(p), p)):
             if place.startswith(key) or f" {key}" in place:
                 add(places[place])
-    for close in difflib.get_close_matches(key, list(places), n=limit * 3, cutoff=0.6):
-        add(places[close])
+    for choice in find_places(text, limit=limit):
+        add(choice.timezone)
+    if not found:
+        for close in difflib.get_close_matches(key, list(places), n=limit * 3, cutoff=_HINT_CUTOFF):
+            add(places[close])
     return found[:limit]
 
 
