@@ -233,6 +233,123 @@ def test_describe_zone_rejects_naive_and_unknown() -> None:
         describe_zone("Nowhere/Special", datetime(2026, 1, 1, tzinfo=UTC))
 
 
+# --- times typed in German, Spanish, Russian and English words ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [
+        ("de", "19 Uhr", time(19, 0)),
+        ("de", "19:30 Uhr", time(19, 30)),
+        ("de", "19.30 Uhr", time(19, 30)),
+        ("de", "19Uhr", time(19, 0)),
+        ("de", "um 7 Uhr", time(7, 0)),
+        ("de", "7 Uhr abends", time(19, 0)),
+        ("de", "um 7 Uhr abends", time(19, 0)),
+        ("de", "abends um 7", time(19, 0)),
+        ("de", "19 Uhr abends", time(19, 0)),
+        ("de", "7 Uhr morgens", time(7, 0)),
+        ("de", "6 Uhr früh", time(6, 0)),
+        ("de", "3 Uhr nachmittags", time(15, 0)),
+        ("de", "11 Uhr nachts", time(23, 0)),
+        ("de", "2 Uhr nachts", time(2, 0)),
+        ("de", "12 Uhr mittags", time(12, 0)),
+        ("de", "gegen 19 Uhr", time(19, 0)),
+        ("de", "7 Uhr 30", time(7, 30)),
+        ("de", "halb 8", time(7, 30)),
+        ("de", "halb 8 abends", time(19, 30)),
+        ("de", "halb 1 mittags", time(12, 30)),
+        ("de", "Viertel nach 7", time(7, 15)),
+        ("de", "Viertel vor 8 abends", time(19, 45)),
+        ("de", "Mittag", time(12, 0)),
+        ("de", "Mitternacht", time(0, 0)),
+        ("es", "19h", time(19, 0)),
+        ("es", "19 h", time(19, 0)),
+        ("es", "19h30", time(19, 30)),
+        ("es", "19:30 h", time(19, 30)),
+        ("es", "19 horas", time(19, 0)),
+        ("es", "19 hs", time(19, 0)),
+        ("es", "7 de la tarde", time(19, 0)),
+        ("es", "a las 7 de la tarde", time(19, 0)),
+        ("es", "a las 7 de la mañana", time(7, 0)),
+        ("es", "10 de la noche", time(22, 0)),
+        ("es", "12 de la noche", time(0, 0)),
+        ("es", "5 de la madrugada", time(5, 0)),
+        ("es", "1 del mediodía", time(13, 0)),
+        ("es", "a las 19:30", time(19, 30)),
+        ("es", "7 p. m.", time(19, 0)),
+        ("es", "7 a. m.", time(7, 0)),
+        ("es", "las 7 y media de la tarde", time(19, 30)),
+        ("es", "7 y cuarto", time(7, 15)),
+        ("es", "8 menos cuarto", time(7, 45)),
+        ("es", "8 menos 10", time(7, 50)),
+        ("es", "7 y 20", time(7, 20)),
+        ("es", "mediodía", time(12, 0)),
+        ("ru", "7 вечера", time(19, 0)),
+        ("ru", "в 7 утра", time(7, 0)),
+        ("ru", "в 7 вечера", time(19, 0)),
+        ("ru", "вечером в 7", time(19, 0)),
+        ("ru", "утром в 7:30", time(7, 30)),
+        ("ru", "2 дня", time(14, 0)),
+        ("ru", "12 дня", time(12, 0)),
+        ("ru", "2 ночи", time(2, 0)),
+        ("ru", "11 ночи", time(23, 0)),
+        ("ru", "12 ночи", time(0, 0)),
+        ("ru", "19 ч", time(19, 0)),
+        ("ru", "19 ч.", time(19, 0)),
+        ("ru", "19ч", time(19, 0)),
+        ("ru", "в 19 часов", time(19, 0)),
+        ("ru", "7 часов вечера", time(19, 0)),
+        ("ru", "7 ч 30 мин", time(7, 30)),
+        ("ru", "в 19:30", time(19, 30)),
+        ("ru", "полдень", time(12, 0)),
+        ("ru", "полночь", time(0, 0)),
+        ("en", "7pm", time(19, 0)),
+        ("en", "07:30", time(7, 30)),
+        ("en", "at 7pm", time(19, 0)),
+        ("en", "7 o'clock", time(7, 0)),
+        ("en", "7 o’clock", time(7, 0)),
+        ("en", "7 in the evening", time(19, 0)),
+        ("en", "half past 7", time(7, 30)),
+        ("en", "quarter to 8", time(7, 45)),
+        ("en", "20 past 7 pm", time(19, 20)),
+    ],
+)
+def test_parse_time_in_each_language(locale: str, text: str, expected: time) -> None:
+    assert parse_time(text, locale=locale) == expected
+    # The words of every language are read whatever the user's locale.
+    for other in ("en", "de", "es", "ru", None):
+        assert parse_time(text, locale=other) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "19 Uhr morgens",  # contradicts itself
+        "13 Uhr am Morgen",
+        "13 pm",
+        "25 Uhr",
+        "19 Uhr 75",
+        "acht Uhr",  # number words are not read (as "seven" is not)
+        "halb acht",
+        "семь вечера",
+        "las siete",
+        "Viertel 8",  # 7:15 in some regions, unknown in others
+        "dreiviertel 8",
+        "half 8",  # 8:30 in Britain, but "halb 8" is 7:30
+        "mañana a las 7",  # "tomorrow": a day, not a daily time
+        "halb 30",
+        "7 y 75",
+        "beam",
+        "am",
+        "abends",
+        "7 Uhr bitte",
+    ],
+)
+def test_parse_time_words_not_guessed(text: str) -> None:
+    assert parse_time(text) is None
+
+
 # --- places in local spellings and scripts ------------------------------------------------
 
 

@@ -40,21 +40,172 @@ _TIME_RE = re.compile(
     re.VERBOSE,
 )
 _COMPACT_RE = re.compile(r"^(?P<h>\d{1,2})(?P<m>\d{2})\s*(?P<ampm>a\.?m\.?|p\.?m\.?)?$")  # 0730
-_WORDS = {"noon": time(12, 0), "midday": time(12, 0), "midnight": time(0, 0)}
+_WORDS = {
+    "noon": time(12, 0), "midday": time(12, 0), "midnight": time(0, 0),
+    "mittag": time(12, 0), "mitternacht": time(0, 0),
+    "mediodía": time(12, 0), "mediodia": time(12, 0), "medianoche": time(0, 0),
+    "полдень": time(12, 0), "полночь": time(0, 0),
+}  # fmt: skip
+
+# Parts of the day, in the four languages, with how each turns a clock hour into 0-23.
+# Longer phrases are tried first, so "am abend" is the evening and not "am".
+_AM, _PM, _MORNING, _AFTERNOON, _EVENING, _NIGHT, _MIDDAY = range(7)
+_DAYPARTS: dict[str, int] = {
+    # en
+    "am": _AM, "a.m.": _AM, "a.m": _AM, "a. m.": _AM, "a. m": _AM,
+    "pm": _PM, "p.m.": _PM, "p.m": _PM, "p. m.": _PM, "p. m": _PM,
+    "in the morning": _MORNING, "in the afternoon": _AFTERNOON,
+    "in the evening": _EVENING, "at night": _NIGHT,
+    # de
+    "morgens": _MORNING, "früh": _MORNING, "in der früh": _MORNING, "am morgen": _MORNING,
+    "vormittags": _MORNING, "am vormittag": _MORNING, "vorm.": _MORNING,
+    "mittags": _MIDDAY, "am mittag": _MIDDAY,
+    "nachmittags": _AFTERNOON, "am nachmittag": _AFTERNOON, "nachm.": _AFTERNOON,
+    "abends": _EVENING, "am abend": _EVENING,
+    "nachts": _NIGHT, "in der nacht": _NIGHT,
+    # es
+    "de la mañana": _MORNING, "por la mañana": _MORNING, "de la madrugada": _MORNING,
+    "del mediodía": _MIDDAY, "del mediodia": _MIDDAY,
+    "de la tarde": _AFTERNOON, "por la tarde": _AFTERNOON,
+    "de la noche": _NIGHT, "por la noche": _NIGHT,
+    # ru
+    "утра": _MORNING, "утром": _MORNING,
+    "дня": _AFTERNOON, "днём": _AFTERNOON, "днем": _AFTERNOON,
+    "вечера": _EVENING, "вечером": _EVENING,
+    "ночи": _NIGHT, "ночью": _NIGHT,
+}  # fmt: skip
+# am/pm only follow the time ("7 pm"); the others may lead too ("abends um 7", "вечером в 7").
+_LEADING_DAYPARTS = {p: k for p, k in _DAYPARTS.items() if k not in (_AM, _PM)}
+_BY_LENGTH = sorted(_DAYPARTS, key=len, reverse=True)
+_LEADING_BY_LENGTH = sorted(_LEADING_DAYPARTS, key=len, reverse=True)
+
+# "um 7", "at 7", "a las 7", "в 7", "gegen 19 Uhr".
+_PREPOSITION_RE = re.compile(r"^(?:um|gegen|at|a\s+las|a\s+la|las|la|в|во)\s+")
+_HOUR_UNIT = r"(?:uhr|h|hs|hrs?|horas?|ч\.?|час(?:а|ов)?|o'clock|oclock)"
+_MINUTE_UNIT = r"(?:min\.?|minuten?|minutos?|мин\.?|минут[аы]?)"
+# "19 Uhr", "19:30 Uhr", "19 h", "19 h 30", "19 ч", "7 часов 30 минут", "7 o'clock".
+_CLOCK_RE = re.compile(
+    rf"""^(?P<h>\d{{1,2}})
+        (?:\s*(?:[:.]|h\s*)(?P<m>\d{{2}}))?
+        (?:\s*{_HOUR_UNIT}(?:\s*(?P<m2>\d{{2}})(?:\s*{_MINUTE_UNIT})?)?)?$""",
+    re.VERBOSE,
+)
+# Quarter and half hours with digits for the hour. "halb 8" is 7:30 in German (but British
+# "half 8" is 8:30, so English "half N" is left out); "Viertel 8"/"dreiviertel 8" mean
+# different times in different regions and are left out too.
+_RELATIVE_RES: tuple[tuple[re.Pattern[str], int | None], ...] = (
+    (re.compile(rf"^halb\s+(?P<h>\d{{1,2}})(?:\s*{_HOUR_UNIT})?$"), -30),
+    (re.compile(rf"^viertel\s+nach\s+(?P<h>\d{{1,2}})(?:\s*{_HOUR_UNIT})?$"), 15),
+    (re.compile(rf"^viertel\s+vor\s+(?P<h>\d{{1,2}})(?:\s*{_HOUR_UNIT})?$"), -15),
+    (re.compile(r"^(?P<h>\d{1,2})\s+y\s+media$"), 30),
+    (re.compile(r"^(?P<h>\d{1,2})\s+y\s+cuarto$"), 15),
+    (re.compile(r"^(?P<h>\d{1,2})\s+menos\s+cuarto$"), -15),
+    (re.compile(r"^(?P<h>\d{1,2})\s+y\s+(?P<d>\d{1,2})$"), None),  # "las 7 y 20"
+    (re.compile(r"^(?P<h>\d{1,2})\s+menos\s+(?P<d>\d{1,2})$"), None),  # "las 8 menos 10"
+    (re.compile(r"^half\s+past\s+(?P<h>\d{1,2})$"), 30),
+    (re.compile(r"^(?:a\s+)?quarter\s+past\s+(?P<h>\d{1,2})$"), 15),
+    (re.compile(r"^(?:a\s+)?quarter\s+to\s+(?P<h>\d{1,2})$"), -15),
+    (re.compile(r"^(?P<d>\d{1,2})\s+past\s+(?P<h>\d{1,2})$"), None),
+    (re.compile(r"^(?P<d>\d{1,2})\s+to\s+(?P<h>\d{1,2})$"), None),
+)
 
 
-def parse_time(text: str) -> time | None:
-    """A reminder time from "7", "07:00", "19.30", "7am", "7:15 pm", "0730"...
+def _apply_daypart(hour: int, part: int | None) -> int | None:
+    """A clock hour read with a part of the day, as 0-23; None if they contradict."""
+    if part is None:
+        return hour if hour <= 23 else None
+    if part == _AM:  # as before: 1-12 only, 12am is midnight
+        return hour % 12 if 1 <= hour <= 12 else None
+    if part == _PM:
+        return hour % 12 + 12 if 1 <= hour <= 12 else None
+    if part == _MORNING:
+        return hour if 0 <= hour <= 11 else None
+    if part in (_AFTERNOON, _EVENING):  # "12 дня" is noon, "7 вечера" 19:00, "19 Uhr abends"
+        if 1 <= hour <= 11:
+            return hour + 12
+        return hour if 12 <= hour <= 23 else None
+    if part == _MIDDAY:  # "12 Uhr mittags", "1 del mediodía" (13:00)
+        if hour in (11, 12) or 13 <= hour <= 15:
+            return hour
+        return hour + 12 if 1 <= hour <= 3 else None
+    # night: "11 nachts" 23:00, "2 ночи" 02:00, "12 de la noche" midnight
+    if hour == 12 or hour == 0:
+        return 0
+    if 1 <= hour <= 5 or 18 <= hour <= 23:
+        return hour
+    return hour + 12 if 6 <= hour <= 11 else None
 
-    12am is midnight and 12pm noon; 24:00, 25:61, 13pm and words other than
-    noon/midnight give None so the bot can ask again.
+
+def _split_daypart(s: str) -> tuple[str, int | None]:
+    for phrase in _BY_LENGTH:
+        if s.endswith(phrase) and (len(s) == len(phrase) or not s[-len(phrase) - 1].isalpha()):
+            head = s[: -len(phrase)].strip()
+            # "7am" needs no space; "7 uhr abends" has one; "beam" is not "be" + "am".
+            if head and (s[-len(phrase) - 1] == " " or head[-1].isdigit()):
+                return head, _DAYPARTS[phrase]
+    for phrase in _LEADING_BY_LENGTH:
+        if s.startswith(phrase + " "):
+            return s[len(phrase) + 1 :].strip(), _DAYPARTS[phrase]
+    return s, None
+
+
+def _parse_words(s: str) -> time | None:
+    """Times with words around the digits: "19 Uhr", "7 de la tarde", "в 7 утра", "halb 8"."""
+    s, part = _split_daypart(s)
+    s = _PREPOSITION_RE.sub("", s, count=1)
+    if part is None:  # "um 7 Uhr abends": the daypart may follow a leading preposition
+        s, part = _split_daypart(s)
+    if s in _WORDS and part is None:
+        return _WORDS[s]
+    match = _CLOCK_RE.match(s)
+    if match is not None:
+        minute_text = match["m"] or match["m2"]
+        minute = int(minute_text) if minute_text else 0
+        hour = _apply_daypart(int(match["h"]), part)
+        if hour is None or minute > 59:
+            return None
+        return time(hour, minute)
+    for pattern, delta in _RELATIVE_RES:
+        match = pattern.match(s)
+        if match is None:
+            continue
+        if delta is None:
+            d = int(match["d"])
+            if not 1 <= d <= 59:
+                return None
+            negative = " menos " in s or " to " in s
+            delta = -d if negative else d
+        base = int(match["h"])
+        if not 1 <= base <= 24:
+            return None
+        hour = _apply_daypart(base % 24 if part is None else base, part)
+        if hour is None:
+            return None
+        minutes = (hour * 60 + delta) % (24 * 60)
+        return time(minutes // 60, minutes % 60)
+    return None
+
+
+def parse_time(text: str, locale: str | None = None) -> time | None:
+    """A reminder time from what people type, in English, German, Spanish or Russian.
+
+    "7", "07:00", "19.30", "7am", "7:15 pm", "0730" as before; and "19 Uhr", "19:30 Uhr",
+    "7 Uhr abends", "um 7", "halb 8", "Viertel vor 8", "19h", "19 h 30", "7 de la tarde",
+    "a las 7 y media", "7 p. m.", "7 вечера", "в 7 утра", "19 ч", "7 часов 30 минут",
+    "half past 7", "7 in the evening", "noon", "Mitternacht", "полдень".
+
+    A bare hour is read on the 24-hour clock ("7" is 07:00). 12am is midnight and 12pm
+    noon; 24:00, 25:61, 13pm, "19 Uhr morgens" and number words ("seven", "acht") give
+    None so the bot can ask again. The words of all four languages are understood whatever
+    `locale` is (people mix them, and Telegram's language is not always theirs); no form
+    understood here reads differently by language, so `locale` does not change a result.
     """
-    s = " ".join(text.strip().lower().split())
+    s = " ".join(unicodedata.normalize("NFKC", text).strip().casefold().replace("’", "'").split())
     if s in _WORDS:
         return _WORDS[s]
     match = _TIME_RE.match(s) or _COMPACT_RE.match(s)
     if match is None:
-        return None
+        return _parse_words(s) if 0 < len(s) <= _MAX_INPUT else None
     hour = int(match["h"])
     minute = int(match["m"]) if match["m"] else 0
     if minute > 59:
