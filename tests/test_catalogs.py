@@ -267,14 +267,14 @@ def test_main_commands(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: p
 def test_runtime_reads_the_catalogs_update_writes(project: Path) -> None:
     catalogs.update(project)
     _translate("ru", {"Hi {name}": "Привет, {name}", "{n} day": ("{n} день", "{n} дня", "{n} дней")})
-    i18n._translations.cache_clear()
+    i18n.reload_catalogs()
     try:
         tr = i18n.Translator("ru")
         assert tr._("Hi {name}", name="Аня") == "Привет, Аня"
         assert [tr.n_("{n} day", "{n} days", n) for n in (1, 3, 5)] == ["1 день", "3 дня", "5 дней"]
         assert tr._("Hello") == "Hello"  # untranslated: the English shows
     finally:
-        i18n._translations.cache_clear()
+        i18n.reload_catalogs()
 
 
 # --- helpers ---------------------------------------------------------------------------------
