@@ -18,6 +18,7 @@ from bot.domain.timeparse import (
     parse_timezone,
     suggest_timezones,
     timezone_from_location,
+    zone_facts,
 )
 
 # --- times ------------------------------------------------------------------------
@@ -224,6 +225,15 @@ def test_describe_zone() -> None:
     assert describe_zone("America/St_Johns", winter) == "America/St_Johns (UTC-03:30, now 09:35)"
     assert describe_zone("Etc/GMT-2", winter) == "UTC+02:00 (now 15:05)"
     assert describe_zone("UTC", winter) == "UTC+00:00 (now 13:05)"
+
+
+def test_zone_facts_for_a_view_in_any_language() -> None:
+    winter = datetime(2026, 1, 15, 13, 5, tzinfo=UTC)
+    facts = zone_facts("America/St_Johns", winter)
+    assert (facts.name, facts.offset) == ("America/St_Johns", "UTC-03:30")
+    assert facts.local.strftime("%H:%M") == "09:35"
+    assert zone_facts("Etc/GMT-2", winter).name is None
+    assert zone_facts("UTC", winter).offset == "UTC+00:00"
 
 
 def test_describe_zone_rejects_naive_and_unknown() -> None:

@@ -13,7 +13,7 @@ import threading
 import unicodedata
 from datetime import datetime, time
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import available_timezones
 
 from bot.domain.places import find_places, resolve_place
@@ -29,6 +29,7 @@ __all__ = [
     "parse_timezone",
     "suggest_timezones",
     "timezone_from_location",
+    "zone_facts",
 ]
 
 # --------------------------------------------------------------------------- time
@@ -487,18 +488,37 @@ def _format_offset(minutes: int) -> str:
     return f"UTC{sign}{hours:02d}:{mins:02d}"
 
 
-def describe_zone(tz: str, now_utc: datetime) -> str:
-    """E.g. "Europe/Berlin (UTC+01:00, now 14:05)", so the user can confirm at a glance.
+class ZoneFacts(NamedTuple):
+    """What a view needs to show a zone in the user's language (see `describe_zone`).
 
-    Fixed-offset Etc/GMT zones are shown by offset only: their inverted sign
-    ("Etc/GMT-2" is UTC+2) would confuse people.
+    `name` is None for fixed-offset zones (Etc/GMT-2, UTC): their inverted sign would
+    confuse people, so they are shown by `offset` only.
     """
+
+    name: str | None
+    offset: str  # "UTC+01:00"
+    local: datetime  # the wall clock there now, for Translator.time
+
+
+def zone_facts(tz: str, now_utc: datetime) -> ZoneFacts:
     if now_utc.tzinfo is None or now_utc.utcoffset() is None:
         raise ValueError("now_utc must be timezone-aware")
     local = now_utc.astimezone(zone(tz))
     offset = local.utcoffset()
     minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    clock = local.strftime("%H:%M")
-    if tz.startswith("Etc/") or tz == "UTC":
-        return f"{_format_offset(minutes)} (now {clock})"
-    return f"{tz} ({_format_offset(minutes)}, now {clock})"
+    fixed = tz.startswith("Etc/") or tz == "UTC"
+    return ZoneFacts(None if fixed else tz, _format_offset(minutes), local)
+
+
+def describe_zone(tz: str, now_utc: datetime) -> str:
+    """E.g. "Europe/Berlin (UTC+01:00, now 14:05)", so the user can confirm at a glance.
+
+    English; a view in another language builds its sentence from `zone_facts`.
+    Fixed-offset Etc/GMT zones are shown by offset only: their inverted sign
+    ("Etc/GMT-2" is UTC+2) would confuse people.
+    """
+    facts = zone_facts(tz, now_utc)
+    clock = facts.local.strftime("%H:%M")
+    if facts.name is None:
+        return f"{facts.offset} (now {clock})"
+    return f"{facts.name} ({facts.offset}, now {clock})"
