@@ -163,15 +163,20 @@ class _Index:
     def fuzzy_keys(self) -> dict[int, list[str]]:
         """Names of larger cities in Latin or Cyrillic letters, by length (built on first typo)."""
         if self._fuzzy is None:
-            buckets: dict[int, list[str]] = {}
-            for key, found in self.names.items():
-                if len(key) < _FUZZY_MIN_LEN or not _latin_or_cyrillic(key):
-                    continue
-                ids = (found,) if isinstance(found, int) else found
-                if any(self.cities[i].population >= _FUZZY_MIN_POPULATION for i in ids):
-                    buckets.setdefault(len(key), []).append(key)
-            self._fuzzy = buckets
+            with _lock:
+                if self._fuzzy is None:
+                    self._fuzzy = self._fuzzy_buckets()
         return self._fuzzy
+
+    def _fuzzy_buckets(self) -> dict[int, list[str]]:
+        buckets: dict[int, list[str]] = {}
+        for key, found in self.names.items():
+            if len(key) < _FUZZY_MIN_LEN or not _latin_or_cyrillic(key):
+                continue
+            ids = (found,) if isinstance(found, int) else found
+            if any(self.cities[i].population >= _FUZZY_MIN_POPULATION for i in ids):
+                buckets.setdefault(len(key), []).append(key)
+        return buckets
 
 
 def _latin_or_cyrillic(key: str) -> bool:
