@@ -6,12 +6,14 @@ with its alternate names in many languages and scripts, its population and its z
 country names in English, German, Spanish and Russian from Babel (CLDR); nothing here is a
 hand-kept list.
 
-A name can mean several places ("Portland", "San José"): `find_places` returns one choice per
-country and zone, best first, so the bot can offer them as buttons; `best_zone` answers only
-when one zone clearly wins. "Portland, Oregon" or "San José, Costa Rica" narrow the choice.
+A name can mean several places ("Portland", "San José"): `resolve_place` / `find_places`
+return one choice per country and zone, best first, so the bot can offer them as buttons, and
+a zone only when one clearly wins. "Portland, Oregon" or "San José, Costa Rica" narrow it.
 
-The index is built on first use, once, under a lock (about a second and some 40 MB; see
-`warm`), and lookups after that are dictionary reads.
+The index is built on first use, once, under a lock: 1.3-2 s, about 46 MB of objects (the
+process grows by about 100 MB, as the allocator keeps what parsing the data took). Call
+`warm` in a thread at start-up so no user waits for it. An exact lookup then takes
+microseconds, a typo guess up to about 0.1 s.
 """
 
 from __future__ import annotations
@@ -302,7 +304,7 @@ def _fuzzy_choices(index: _Index, text: str) -> list[_Scored]:
     if len(key) < _FUZZY_MIN_LEN or not _latin_or_cyrillic(key):
         return []
     buckets = index.fuzzy_keys()
-    # A ratio of 0.85 cannot come from names whose lengths differ by more than this.
+    # A typo changes a letter or two: names longer or shorter by more than a sixth are not tried.
     slack = max(1, len(key) // 6)
     candidates = [k for n in range(len(key) - slack, len(key) + slack + 1) for k in buckets.get(n, ())]
     close = difflib.get_close_matches(key, candidates, n=3, cutoff=_FUZZY_CUTOFF)
