@@ -336,6 +336,8 @@ def test_parse_time_in_each_language(locale: str, text: str, expected: time) -> 
     "text",
     [
         "19 Uhr morgens",  # contradicts itself
+        "12 Uhr abends",  # noon? midnight? ask
+        "12 вечера",
         "13 Uhr am Morgen",
         "13 pm",
         "25 Uhr",

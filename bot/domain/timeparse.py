@@ -124,7 +124,9 @@ def _apply_daypart(hour: int, part: int | None) -> int | None:
     if part in (_AFTERNOON, _EVENING):  # "12 дня" is noon, "7 вечера" 19:00, "19 Uhr abends"
         if 1 <= hour <= 11:
             return hour + 12
-        return hour if 12 <= hour <= 23 else None
+        if hour == 12:  # nobody means noon by "12 in the evening", nor midnight for sure
+            return 12 if part == _AFTERNOON else None
+        return hour if 13 <= hour <= 23 else None
     if part == _MIDDAY:  # "12 Uhr mittags", "1 del mediodía" (13:00)
         if hour in (11, 12) or 13 <= hour <= 15:
             return hour
