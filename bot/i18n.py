@@ -122,3 +122,10 @@ class Translator:
 @cache
 def translator(locale: str) -> Translator:
     return Translator(locale)
+
+
+def reload_catalogs() -> None:
+    """Forget the compiled catalogs (and translators holding them): the next use reads the
+    .po files again, e.g. after `LOCALES_DIR` changed in a test or the catalogs were updated."""
+    _translations.cache_clear()
+    translator.cache_clear()
