@@ -15,6 +15,8 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any, ClassVar, Self
 
+from bot.domain.symptoms import FollowUp, HurtChoice
+
 MAX_BYTES = 64
 MAX_INT = 2**53
 _TOKEN = re.compile(r"^[A-Za-z0-9_+./-]{1,40}$")
@@ -191,18 +193,20 @@ class StepButton(ButtonData, prefix="x"):
     action: StepAction
 
 
-class HurtChoice(StrEnum):
-    GO_ON = "n"
-    END = "e"
-    NERVE = "w"  # new numbness or weakness
-    SPREADING = "sp"  # pain spreading down the leg
-
-
 @dataclass(frozen=True)
 class HurtButton(ButtonData, prefix="h"):
+    """A choice after "stop - it hurts" (go on, end, new numbness or weakness, spreading pain)."""
+
     session: int
     step: int
     choice: HurtChoice
+
+
+@dataclass(frozen=True)
+class FollowUpButton(ButtonData, prefix="fu"):
+    """How the pain is now, asked with the reminder after a session whose pain went up."""
+
+    answer: FollowUp
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,10 @@ from bot.flows.context import FlowContext, Sender
 from bot.handlers import data, general, phases, progress, reminders, safety, session, settings, start
 from bot.views import general as general_view
 
+# While a stop or pause is in force these still work; everything else shows the stop.
+PAST_THE_STOP = frozenset({"help", "urgent", "export", "delete", "cancel"})
+BUTTONS_PAST_THE_STOP = frozenset({b.ScreenButton, b.DeleteButton})
+
 Handler = Callable[[Update, FlowContext], Awaitable[None]]
 ButtonHandler = Callable[[Update, FlowContext, Any], Awaitable[None]]
 
@@ -53,6 +57,7 @@ BUTTONS: dict[type[b.ButtonData], ButtonHandler] = {
     b.LanguageButton: settings.on_language,
     b.CheckinButton: phases.on_checkin,
     b.FlareButton: phases.on_flare,
+    b.FollowUpButton: safety.on_followup,
     b.DeleteButton: data.on_confirm,
 }
 
@@ -87,6 +92,8 @@ async def route(update: Update, ctx: FlowContext) -> None:
         return
     command = command_of(message.text or "")
     if command is not None:
+        if command not in PAST_THE_STOP and await safety.stop_gate(update, ctx):
+            return
         await COMMANDS.get(command, general.on_unknown_command)(update, ctx)
     elif message.location is not None:
         await general.on_location(update, ctx)
@@ -109,4 +116,6 @@ async def _button(update: Update, ctx: FlowContext) -> None:
         return
     assert message is not None
     ctx.pressed_message_id = message.message_id
+    if type(button) not in BUTTONS_PAST_THE_STOP and await safety.stop_gate(update, ctx):
+        return
     await handler(update, ctx, button)

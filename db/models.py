@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from db.states import Awaiting, OnboardingStep, ScreenStatus, Stage
+from db.states import Awaiting, OnboardingStep, Phase, ScreenStatus, Stage
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -93,7 +93,7 @@ class User(Base):
     # Bit i set = weekday i (Mon=0) is a maintenance practice day.
     weekday_mask: Mapped[int] = mapped_column(SmallInteger, default=0b1010101)
 
-    phase: Mapped[str] = mapped_column(String(16), default="habit")
+    phase: Mapped[Phase] = mapped_column(state_column(Phase), default=Phase.HABIT)
     phase_started_on: Mapped[date | None] = mapped_column(Date)
     checkin_on: Mapped[date | None] = mapped_column(Date)
 
@@ -101,8 +101,18 @@ class User(Base):
     onboarding_step: Mapped[OnboardingStep] = mapped_column(
         state_column(OnboardingStep), default=OnboardingStep.WELCOME
     )
-    screen_index: Mapped[int] = mapped_column(SmallInteger, default=0)
+    screen_index: Mapped[int] = mapped_column(SmallInteger, default=0)  # first version only
     screen_status: Mapped[ScreenStatus] = mapped_column(state_column(ScreenStatus), default=ScreenStatus.PENDING)
+    # The current round of red-flag questions (keys, in order) and its answers so far.
+    screen_round: Mapped[list[str] | None] = mapped_column(JSON)
+    screen_answers: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
+    # What started the current re-check (symptom triggers), for its wording.
+    screen_triggers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    last_recheck_on: Mapped[date | None] = mapped_column(Date)
+    # A session whose pain went up: the next reminder asks how it settled.
+    pain_rose_on: Mapped[date | None] = mapped_column(Date)
+    # The six-week "see a doctor" suggestion is sent once, unprompted.
+    six_week_sent_on: Mapped[date | None] = mapped_column(Date)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     screened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

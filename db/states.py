@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# The safety status and the habit phase are domain states; stored by value like the others.
+from bot.domain.phases import Phase
+from bot.domain.screening import ScreenStatus
+
+__all__ = ["Awaiting", "OnboardingStep", "Phase", "ScreenStatus", "Stage"]
+
 
 class OnboardingStep(StrEnum):
     WELCOME = "welcome"
@@ -18,14 +24,6 @@ class OnboardingStep(StrEnum):
     EQUIPMENT = "equipment"
     FIRST = "first"
     DONE = "done"
-
-
-class ScreenStatus(StrEnum):
-    PENDING = "pending"  # the screen is being answered
-    CLEAR = "clear"
-    EMERGENCY = "emergency"  # stopped: get help now
-    DOCTOR = "see_doctor"  # paused until a clinician clears them
-    RECHECK = "rescreen"  # the emergency questions again, after a symptom change
 
 
 class Stage(StrEnum):

@@ -8,7 +8,7 @@ from sqlalchemy import update
 from bot.flows import onboarding, screening, session
 from bot.flows.context import FlowContext
 from bot.views import general as view
-from bot.views import screening as screening_view
+from bot.views import safety as safety_view
 from db.models import User
 
 
@@ -16,6 +16,10 @@ async def _hint(ctx: FlowContext, user: User) -> None:
     """Where the user stands, again: the stop, the open session, or the set-up question."""
     if screening.stopped(user):
         screening.show_stop(ctx, user)
+        return
+    if screening.asking(user) and (user.onboarded or user.onboarding_step.value == "screen"):
+        ctx.send(view.use_buttons(ctx.tr))
+        screening.resume_round(ctx, user)
         return
     if await session.show_current(ctx, user):
         return
@@ -67,12 +71,12 @@ async def on_unknown_command(ctx: FlowContext) -> None:
 
 async def help_(ctx: FlowContext) -> None:
     await ctx.user()
-    ctx.send(view.help_text(ctx.tr, screening_view.emergency_signs(ctx.tr)))
+    ctx.send(view.help_text(ctx.tr, safety_view.help_signs(ctx.tr)))
 
 
 async def urgent(ctx: FlowContext) -> None:
     await ctx.user()
-    ctx.send(screening_view.emergency_signs(ctx.tr))
+    ctx.send(safety_view.urgent(ctx.tr))
 
 
 async def cancel(ctx: FlowContext) -> None:

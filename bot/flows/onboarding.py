@@ -25,16 +25,18 @@ from bot.domain.timeparse import (
     timezone_from_location,
 )
 from bot.effects import Button, Keyboard, ReplyKeyboard
-from bot.flows import screening, session, status
+from bot.domain import phases as phase_rules
+from bot.flows import phases, screening, session, status
 from bot.flows.context import FlowContext
 from bot.i18n import pick_locale
 from bot.services import store
 from bot.services.planner import plan_next
 from bot.views import general as general_view
 from bot.views import onboarding as view
-from bot.views import screening as screening_view
+from bot.views import phases as phase_view
+from bot.views import safety as safety_view
 from db.models import User
-from db.states import Awaiting, OnboardingStep
+from db.states import Awaiting, OnboardingStep, Phase
 
 
 class Event(StrEnum):
@@ -77,13 +79,16 @@ def _ask_welcome(ctx: FlowContext, user: User) -> None:
 def _ask_disclaimer(ctx: FlowContext, user: User) -> None:
     tr = ctx.tr
     ctx.send(
-        screening_view.disclaimer(tr),
-        ((Button(screening_view.consent_button(tr), b.IntroButton(b.Intro.CONSENT).pack()),),),
+        safety_view.disclaimer(tr),
+        ((Button(safety_view.disclaimer_button(tr), b.IntroButton(b.Intro.CONSENT).pack()),),),
     )
 
 
 def _ask_screen(ctx: FlowContext, user: User) -> None:
-    screening.ask(ctx, user)
+    if user.screen_round is None:
+        screening.start(ctx, user)
+    else:
+        screening.ask(ctx, user)
 
 
 def ask_timezone(ctx: FlowContext, user: User) -> None:
@@ -151,7 +156,7 @@ def advance(ctx: FlowContext, user: User, event: Event) -> bool:
         return False
     user.onboarding_step = target
     if target is S.DONE:
-        user.phase = "habit"
+        user.phase = Phase.HABIT
         user.phase_started_on = local_today(ctx.now, user.timezone)
         plan_next(user, ctx.now)
     elif target is S.SCREEN:
@@ -182,14 +187,18 @@ async def start(ctx: FlowContext) -> None:
     if not user.onboarded:
         ask(ctx, user)
         return
-    home(ctx, user)
+    if screening.asking(user):
+        screening.resume_round(ctx, user)
+        return
+    await home(ctx, user)
 
 
-def home(ctx: FlowContext, user: User) -> None:
+async def home(ctx: FlowContext, user: User) -> None:
     tr = ctx.tr
-    text = "\n\n".join(
-        [view.welcome_back(tr, user.first_name or tr._("friend")), status.phase_line(ctx, user)]
-    )
+    await phases.catch_up(ctx, user)
+    facts, _, _ = await phases.facts(ctx, user)
+    header = phase_view.render_line(tr, phase_rules.progress_header(user.phase), facts)
+    text = "\n\n".join([view.welcome_back(tr, user.first_name or tr._("friend")), header])
     ctx.send(text, ((Button(view.start_session_button(tr), b.GoButton(b.Go.NOW).pack()),),))
 
 
@@ -216,7 +225,7 @@ async def on_intro(ctx: FlowContext, choice: b.Intro) -> None:
     user = await _user_at(ctx, S.DISCLAIMER)
     if user is not None:
         tr = ctx.tr
-        ctx.edit_pressed(general_view.settled(screening_view.disclaimer(tr), screening_view.consent_button(tr)))
+        ctx.edit_pressed(general_view.settled(safety_view.disclaimer(tr), safety_view.disclaimer_button(tr)))
         user.consent_at = ctx.now
         advance(ctx, user, Event.CONSENTED)
 
@@ -298,7 +307,8 @@ async def on_band(ctx: FlowContext, has_band: bool) -> None:
     ctx.answer()
     user.has_band = has_band
     ctx.edit_pressed(general_view.settled(view.ask_band(tr), view.band_yes(tr) if has_band else view.band_no(tr)))
-    advance(ctx, user, Event.BAND_SET)
+    if not advance(ctx, user, Event.BAND_SET):
+        ctx.send(view.band_saved(tr, has_band))
 
 
 def _offset_grid(ctx: FlowContext) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.domain.phases import Phase, habit_day_number, weekly_target
-from bot.domain.schedule import local_today
-from bot.domain.streaks import no_improvement_after_six_weeks, pain_trend, streaks, week_count, weeks_met
-from bot.flows import status
+from bot.domain import phases as rules
+from bot.domain.phases import Say
+from bot.domain.streaks import pain_trend, streaks
+from bot.flows import phases
 from bot.flows.context import FlowContext
-from bot.services import store
+from bot.services.planner import phase_state
 from bot.views import general as general_view
+from bot.views import phases as phase_view
 from bot.views import status as view
 from db.models import PracticeSession
 
@@ -21,7 +22,6 @@ async def show(ctx: FlowContext) -> None:
     if user is None or not user.onboarded:
         ctx.send(general_view.not_started(tr) if user is None else general_view.finish_onboarding(tr))
         return
-    today = local_today(ctx.now, user.timezone)
     rows = (
         await ctx.s.execute(
             select(
@@ -32,22 +32,14 @@ async def show(ctx: FlowContext) -> None:
             ).where(PracticeSession.user_id == user.id)
         )
     ).all()
-    done_days = {r.local_date for r in rows if r.status == "completed"}
+    await phases.catch_up(ctx, user)
+    facts, done_days, today = await phases.facts(ctx, user)
     partial = {r.local_date for r in rows if r.status != "completed"} - done_days
     total = sum(1 for r in rows if r.status == "completed")
     summary = streaks(done_days, today, total)
-    ratings = [(r.local_date, r.pain_before) for r in rows if r.pain_before is not None]
-    phase = Phase(user.phase)
-    lines = []
-    if phase is Phase.HABIT:
-        counted = await store.counted_days_since(ctx.s, user.id, user.phase_started_on or today)
-        lines.append(view.progress_habit(tr, habit_day_number(counted, today in done_days)))
-    elif phase is Phase.MAINTENANCE:
-        target = weekly_target(user.weekdays)
-        met = weeks_met(done_days, today, target, since=user.phase_started_on)
-        lines.append(view.progress_maintenance(tr, week_count(done_days, today), target, met))
-    else:
-        lines.append("🌿 " + status.phase_line(ctx, user))
+    ratings = [(r.local_date, r.pain_before) for r in rows if r.pain_before is not None and r.status != "abandoned"]
+    state = phase_state(user)
+    lines = [phase_view.render_line(tr, rules.progress_header(state.phase), facts)]
     lines.append(view.progress_streak(tr, summary.current, summary.longest))
     lines.append(view.progress_total(tr, total))
     trend = pain_trend(ratings, today)
@@ -57,15 +49,14 @@ async def show(ctx: FlowContext) -> None:
         lines.append(view.pain_first_only(tr, trend.first))
     else:
         lines.append(view.pain_trend(tr, trend.first, trend.recent_avg, trend.change or 0.0, trend.meaningful))
-    if no_improvement_after_six_weeks(ratings, today):
-        lines.append(view.six_weeks(tr))
-    if total == 0:
-        lines.append("\n" + view.next_first(tr))
-    elif today in done_days:
-        lines.append("\n" + view.today_done(tr))
-    else:
-        lines.append("\n" + view.next_today(tr))
-    ctx.send("\n".join(lines))
+    not_improved = facts.six_weeks is not None and not facts.six_weeks.improved
+    six = rules.six_week_line(state.phase, not_improved)
+    if six is not None:
+        lines.append(phase_view.render_line(tr, six, facts))
+    day = await phases.day_of(ctx, user, done_days, today)
+    step = rules.say(state.phase, day, Say.PROGRESS, never_practised=total == 0)
+    lines.append("\n" + phase_view.render(tr, step, facts))
+    ctx.send("\n".join(lines), phases.checkin_keyboard(tr) if phase_view.has_checkin_buttons(step) else None)
     pain = [
         [r.local_date.isoformat(), r.pain_before, r.pain_after]
         for r in rows

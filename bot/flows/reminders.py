@@ -17,9 +17,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import buttons as b
-from bot.domain.phases import Phase, habit_day_number, on_day_start, weekly_target
+from bot.domain import phases as rules
+from bot.domain import symptoms
+from bot.domain.phases import DayKind, Event, Phase, Say
 from bot.domain.schedule import local_date_of, local_today
-from bot.domain.streaks import week_count
+from bot.domain.symptoms import FollowUp
 from bot.effects import Button, Entry, Keyboard, Priority, Send
 from bot.flows import phases, session
 from bot.flows.context import FlowContext
@@ -29,6 +31,7 @@ from bot.services.planner import phase_state, plan_next, plan_snooze, wants_remi
 from bot.views import general as general_view
 from bot.views import phases as phase_view
 from bot.views import reminders as view
+from bot.views import safety as safety_view
 from config import Settings
 from db.models import PracticeSession, ReminderLog, User
 
@@ -57,16 +60,8 @@ def keyboard(tr: Translator, log_id: int) -> Keyboard:
     )
 
 
-def text(tr: Translator, user: User, counted: int, week_done: int, checkin: bool) -> str:
-    if checkin:
-        line = view.checkin(tr)
-    elif Phase(user.phase) is Phase.HABIT:
-        line = view.habit(tr, habit_day_number(counted, False))
-    elif Phase(user.phase) is Phase.MAINTENANCE:
-        line = view.maintenance(tr, week_done, weekly_target(user.weekdays))
-    else:
-        line = view.daily(tr)
-    return view.snoozed(tr, line) if user.next_reminder_kind == "snooze" else line
+def followup_keyboard(tr: Translator) -> Keyboard:
+    return tuple((Button(safety_view.followup_label(tr, a), b.FollowUpButton(a).pack()),) for a in FollowUp)
 
 
 async def claim_due(s: AsyncSession, settings: Settings, now: datetime, limit: int) -> tuple[list[Entry], ClaimReport]:
@@ -108,7 +103,7 @@ async def claim_due(s: AsyncSession, settings: Settings, now: datetime, limit: i
     since = now.date() - timedelta(days=8)  # covers "today" in every zone and the current week
     recent = await _completed_days(s, ids, since)
     sent_daily = await _daily_logged(s, ids, since)
-    counted = await _counted_in_phase(s, [u.id for u in live if u.phase == Phase.HABIT.value])
+    counted = await _counted_in_phase(s, [u.id for u in live if u.phase is Phase.HABIT])
     candidates: list[User] = []
     for user in live:
         today = local_today(now, user.timezone)
@@ -138,15 +133,29 @@ async def claim_due(s: AsyncSession, settings: Settings, now: datetime, limit: i
             continue
         tr = translator(user.locale)
         today = local_today(now, user.timezone)
-        transition = on_day_start(phase_state(user), today)
+        transition = rules.apply(phase_state(user), Event.DAY_START, today)
         if transition is not None:
             await phases.persist(s, user, transition, now)
-        week_done = week_count(recent.get(user.id, set()), today)
-        line = text(tr, user, counted.get(user.id, 0), week_done, transition is not None)
-        entries.append(Entry(user.chat_id, Send(line, keyboard(tr, log_id)), Priority.BROADCAST, f"reminder:{log_id}"))
-        if transition is not None:
-            announcement, markup = phases.announcement(tr, transition)
-            entries.append(Entry(user.chat_id, Send(announcement, markup), Priority.BROADCAST))
+        state = phase_state(user)
+        days = recent.get(user.id, set())
+        facts = phases.facts_for(user, state, days, today, counted=counted.get(user.id, 0), ratings=[])
+        lines = rules.say(
+            state.phase,
+            DayKind.PRACTICE_DAY,
+            Say.REMINDER,
+            transition=transition,
+            snoozed=user.next_reminder_kind == "snooze",
+        )
+        markup = keyboard(tr, log_id)
+        if phase_view.has_checkin_buttons(lines):
+            markup = markup + phases.checkin_keyboard(tr)
+        text = phase_view.render(tr, lines, facts)
+        entries.append(Entry(user.chat_id, Send(text, markup), Priority.BROADCAST, f"reminder:{log_id}"))
+        if symptoms.followup_due(user.pain_rose_on, False, today):
+            entries.append(
+                Entry(user.chat_id, Send(safety_view.followup_question(tr), followup_keyboard(tr)), Priority.BROADCAST)
+            )
+            user.pain_rose_on = None
         assert report.lags is not None
         report.lags.append((now - due_at).total_seconds())
         plan_next(user, now)

@@ -1,26 +1,48 @@
-"""Answers to the red-flag screen and the ways back from a stop, wherever the screen was
-asked (onboarding, or a re-check after a symptom change)."""
+"""Safety across the flows: the stop gate, screen answers and ways back, and the answers
+to "how is your pain now?" after a session whose pain went up.
+
+The stop gate runs before any button or command that could lead elsewhere: while a stop
+or a pause is in force, the user only ever sees the stop's own message and its ways back.
+"""
 
 from __future__ import annotations
 
 from bot import buttons as b
-from bot.flows import onboarding, screening
+from bot.domain import symptoms
+from bot.domain.schedule import local_today
+from bot.domain.screening import Outcome, ScreenStatus, WayBack
+from bot.domain.symptoms import FollowUp, FollowUpAction
+from bot.flows import onboarding, screening, session
 from bot.flows.context import FlowContext
+from bot.services import store
 from bot.services.planner import plan_next
 from bot.views import general as general_view
-from bot.views import screening as view
+from bot.views import safety as view
 from db.models import User
-from db.states import ScreenStatus
+
+CONTROLS = {b.ScreenControl.REDO: WayBack.REDO_SCREEN, b.ScreenControl.CLEARED: WayBack.CLINICIAN_CLEARED}
 
 
-def _after_clear(ctx: FlowContext, user: User) -> None:
-    """The screen is clear: onboarding moves on; an onboarded user's program runs again."""
+async def gate(ctx: FlowContext) -> bool:
+    """True (and the stop shown) when the asking user is stopped or paused."""
+    user = await ctx.user()
+    if user is None or not screening.stopped(user):
+        return False
+    ctx.answer()
+    screening.show_stop(ctx, user)
+    return True
+
+
+async def _after_clear(ctx: FlowContext, user: User) -> None:
+    """A round came back clear: onboarding moves on; an onboarded user's program runs again,
+    and a session the re-check interrupted carries on where it was."""
     if not user.onboarded:
         if not onboarding.advance(ctx, user, onboarding.Event.SCREENED):
             onboarding.ask(ctx, user)
         return
     plan_next(user, ctx.now)
-    ctx.send(view.resumed(ctx.tr))
+    if not await session.carry_on(ctx, user):
+        ctx.send(general_view.program_running(ctx.tr))
 
 
 async def on_answer(ctx: FlowContext, key: str, yes: bool) -> None:
@@ -28,9 +50,8 @@ async def on_answer(ctx: FlowContext, key: str, yes: bool) -> None:
     if user is None:
         ctx.answer(general_view.not_started(ctx.tr))
         return
-    outcome = await screening.answer(ctx, user, key, yes)
-    if outcome is screening.Outcome.CLEAR:
-        _after_clear(ctx, user)
+    if await screening.answer(ctx, user, key, yes) is Outcome.CLEAR:
+        await _after_clear(ctx, user)
 
 
 async def on_control(ctx: FlowContext, choice: b.ScreenControl) -> None:
@@ -39,15 +60,28 @@ async def on_control(ctx: FlowContext, choice: b.ScreenControl) -> None:
     if user is None:
         ctx.answer(general_view.not_started(tr))
         return
-    if choice is b.ScreenControl.CLEARED and user.screen_status is ScreenStatus.DOCTOR:
-        ctx.answer()
-        ctx.edit_pressed(view.cleared_button(tr))
-        user.screen_status = ScreenStatus.CLEAR
-        user.cleared_at = ctx.now
-        _after_clear(ctx, user)
-    elif choice is b.ScreenControl.REDO and screening.stopped(user):
-        ctx.answer()
-        ctx.edit_pressed(view.redo_button(tr))
-        screening.start(ctx, user)
-    else:
+    if not screening.stopped(user):
         ctx.answer(general_view.expired(tr))
+        return
+    ctx.answer()
+    way = CONTROLS[choice]
+    ctx.edit_pressed(view.way_back_label(tr, way))
+    if screening.take_way_back(ctx, user, way) is ScreenStatus.CLEAR:
+        await _after_clear(ctx, user)
+
+
+async def on_followup(ctx: FlowContext, answer: FollowUp) -> None:
+    """The answer to "your pain went up after your last session: how is it now?"."""
+    user = await ctx.user()
+    tr = ctx.tr
+    if user is None or not user.onboarded:
+        ctx.answer(general_view.expired(tr))
+        return
+    ctx.answer()
+    ctx.edit_pressed(general_view.settled(view.followup_question(tr), view.followup_label(tr, answer)))
+    ctx.send(view.followup_reply(tr, answer))
+    today = local_today(ctx.now, user.timezone)
+    watch = symptoms.on_followup(answer, today, user.last_recheck_on)
+    await store.log_screening(ctx.s, user.id, f"followup:{answer.value}", "followup", True, ctx.now)
+    if symptoms.followup_action(answer) is FollowUpAction.RECHECK and watch.recheck:
+        screening.start_recheck(ctx, user, watch.triggers)

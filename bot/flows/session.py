@@ -10,22 +10,24 @@ sees on the session's live card.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import buttons as b
-from bot.domain.phases import after_practice, pain_rise_is_flare
+from bot.domain import symptoms
 from bot.domain.routine import STEPS, Step, next_exercise_step
 from bot.domain.schedule import local_today
+from bot.domain.symptoms import HurtChoice
 from bot.effects import Button, Keyboard
-from bot.flows import phases, screening, status
+from bot.flows import phases, screening
 from bot.flows.context import FlowContext, HoldTimer
 from bot.services import sessions, store
-from bot.services.planner import phase_state, plan_next
+from bot.services.planner import plan_next
 from bot.views import general as general_view
+from bot.views import safety as safety_view
 from bot.views import session as view
 from db.models import PracticeSession, User
 from db.states import Stage
@@ -82,10 +84,10 @@ STEP_ACTIONS = {
     b.StepAction.HURT: Action.HURT,
 }
 HURT_ACTIONS = {
-    b.HurtChoice.GO_ON: Action.GO_ON,
-    b.HurtChoice.END: Action.END,
-    b.HurtChoice.NERVE: Action.NERVE,
-    b.HurtChoice.SPREADING: Action.SPREADING,
+    HurtChoice.GO_ON: Action.GO_ON,
+    HurtChoice.END_SESSION: Action.END,
+    HurtChoice.NUMBNESS_WEAKNESS: Action.NERVE,
+    HurtChoice.SPREADING: Action.SPREADING,
 }
 OUTCOMES = {Action.DONE: "done", Action.HOLD_OVER: "done", Action.SKIP: "skipped"}
 
@@ -174,16 +176,9 @@ def _holding_keyboard(ctx: FlowContext, session_id: int, step: Step) -> Keyboard
 
 
 def _hurt_keyboard(ctx: FlowContext, session_id: int, step: Step) -> Keyboard:
-    tr = ctx.tr
-
-    def button(label: str, choice: b.HurtChoice) -> tuple[Button]:
-        return (Button(label, b.HurtButton(session_id, step.index, choice).pack()),)
-
-    return (
-        button(view.hurt_go_on(tr), b.HurtChoice.GO_ON),
-        button(view.hurt_end(tr), b.HurtChoice.END),
-        button(view.hurt_nerve(tr), b.HurtChoice.NERVE),
-        button(view.hurt_spreading(tr), b.HurtChoice.SPREADING),
+    return tuple(
+        (Button(safety_view.hurt_choice_label(ctx.tr, choice), b.HurtButton(session_id, step.index, choice).pack()),)
+        for choice in HurtChoice
     )
 
 
@@ -202,7 +197,7 @@ def show(ctx: FlowContext, session_id: int, stage: Stage, step: int, *, renew: b
             text = f"{lead}\n\n{text}"
         ctx.card(slot(session_id), text, _pain_keyboard(session_id, b.PainWhen.AFTER), renew=renew)
     elif stage is Stage.HURT:
-        ctx.card(slot(session_id), view.hurt_advice(tr), _hurt_keyboard(ctx, session_id, STEPS[step]), renew=renew)
+        ctx.card(slot(session_id), safety_view.hurt_prompt(tr), _hurt_keyboard(ctx, session_id, STEPS[step]), renew=renew)
     else:
         current = STEPS[step]
         text = view.step_card(tr, current, second_side=_second_side(current), lead=lead)
@@ -223,6 +218,9 @@ def refusal(ctx: FlowContext, user: User | None) -> bool:
     if not user.onboarded:
         ctx.send(general_view.finish_onboarding(ctx.tr))
         return True
+    if screening.asking(user):
+        screening.resume_round(ctx, user)
+        return True
     return False
 
 
@@ -231,6 +229,7 @@ async def start(ctx: FlowContext, user: User | None) -> None:
     if refusal(ctx, user):
         return
     assert user is not None
+    await phases.catch_up(ctx, user)
     today = local_today(ctx.now, user.timezone)
     current = await store.open_session(ctx.s, user.id)
     if current is not None and current.local_date == today:
@@ -294,7 +293,15 @@ async def rate(ctx: FlowContext, session_id: int, when: b.PainWhen, rating: int)
         if user.first_pain is None:
             user.first_pain = rating
         ctx.retire(slot(practice.id), view.pain_noted(tr, rating, after=False))
+        previous = [r for _, r in await phases.before_ratings(ctx.s, user.id)][:-1]  # this one is stored
+        today = local_today(ctx.now, user.timezone)
+        watch = symptoms.on_pain_before(rating, previous, today, user.last_recheck_on)
+        if watch.recheck:
+            # The urgent signs first; the session waits and carries on once they are clear.
+            screening.start_recheck(ctx, user, watch.triggers)
+            return
         show(ctx, practice.id, moved.stage, moved.step)
+        phases.offer_flare(ctx, user, watch.pain_rising)
         return
     moved = await move(ctx.s, practice.id, user.id, practice.step, Action.RATE, ctx.now, pain_after=rating)
     if moved is None:
@@ -307,6 +314,8 @@ async def rate(ctx: FlowContext, session_id: int, when: b.PainWhen, rating: int)
 async def _finish(ctx: FlowContext, user: User, practice: PracticeSession, rating: int) -> None:
     results = await store.session_results(ctx.s, practice.id)
     summary = sessions.summarise(results)
+    today = local_today(ctx.now, user.timezone)
+    day_before = await phases.day_of(ctx, user, await phases.completed_days(ctx.s, user.id), today)
     await ctx.s.execute(
         update(PracticeSession)
         .where(PracticeSession.id == practice.id)
@@ -315,20 +324,30 @@ async def _finish(ctx: FlowContext, user: User, practice: PracticeSession, ratin
     )
     tr = ctx.tr
     ctx.retire(slot(practice.id), view.pain_noted(tr, rating, after=True))
-    lines = [view.summary(tr, summary.done, summary.skipped, summary.stopped, practice.pain_before, rating)]
-    lines.append(await status.session_end_line(ctx, user, counted=summary.counts))
-    ctx.send("\n\n".join(line for line in lines if line))
-    today = local_today(ctx.now, user.timezone)
-    if summary.counts:
-        state = phase_state(user)
-        counted = await store.counted_days_since(ctx.s, user.id, state.started_on)
-        transition = after_practice(state, counted, today)
-        if transition is not None:
-            await phases.apply(ctx, user, transition)
+    lines, markup = await phases.after_session(ctx, user, counted=summary.counts, day_before=day_before)
+    text = view.summary(tr, summary.done, summary.skipped, summary.stopped, practice.pain_before, rating)
+    ctx.send(f"{text}\n\n{lines}" if lines else text, markup)
     plan_next(user, ctx.now)
-    if pain_rise_is_flare(user.first_pain, rating):
-        screening.start_recheck(ctx, user)
-        phases.offer_flare(ctx, user)
+    await _watch_after(ctx, user, practice.pain_before, rating, today)
+
+
+async def _watch_after(ctx: FlowContext, user: User, before: int | None, after: int, today: date) -> None:
+    """Pain rose in the session: the 24-hour message and the next reminder's question; a clear
+    rise re-checks the urgent signs; six weeks without improvement earn one suggestion."""
+    tr = ctx.tr
+    if before is not None and symptoms.pain_went_up(before, after):
+        ctx.send(safety_view.settle_message(tr, before, after))
+        user.pain_rose_on = today
+    watch = symptoms.on_pain_in_session(before, [after], today, user.last_recheck_on)
+    if watch.recheck:
+        screening.start_recheck(ctx, user, watch.triggers)
+    phases.offer_flare(ctx, user, watch.pain_rising)
+    ratings = await phases.before_ratings(ctx.s, user.id)
+    if symptoms.six_week_notice_due(ratings, user.six_week_sent_on is not None):
+        result = symptoms.six_weeks(ratings)
+        assert result is not None
+        ctx.send(safety_view.six_week_advice(tr, result))
+        user.six_week_sent_on = today
 
 
 async def press(ctx: FlowContext, session_id: int, step: int, choice: b.StepAction) -> None:
@@ -376,7 +395,7 @@ async def press(ctx: FlowContext, session_id: int, step: int, choice: b.StepActi
     show(ctx, session_id, moved.stage, moved.step)
 
 
-async def hurt_choice(ctx: FlowContext, session_id: int, step: int, choice: b.HurtChoice) -> None:
+async def hurt_choice(ctx: FlowContext, session_id: int, step: int, choice: HurtChoice) -> None:
     if not 0 <= step < END:
         ctx.answer(general_view.expired(ctx.tr))
         return
@@ -384,20 +403,23 @@ async def hurt_choice(ctx: FlowContext, session_id: int, step: int, choice: b.Hu
     if owned is None:
         return
     user, _ = owned
-    action = HURT_ACTIONS[choice]
-    moved = await move(ctx.s, session_id, user.id, step, action, ctx.now)
+    moved = await move(ctx.s, session_id, user.id, step, HURT_ACTIONS[choice], ctx.now)
     tr = ctx.tr
     if moved is None:
         ctx.answer(general_view.already_done(tr))
         return
     ctx.answer()
-    if action is Action.GO_ON:
-        show(ctx, session_id, moved.stage, moved.step, lead=view.going_on(tr))
-    elif action is Action.END:
-        show(ctx, session_id, moved.stage, moved.step, lead=view.ending_here(tr))
-    else:
-        ctx.retire(slot(session_id), view.stopping_here(tr))
-        screening.start_recheck(ctx, user)
+    advice = safety_view.hurt_advice(tr, choice)
+    if not symptoms.hurt_result(choice).trigger:
+        show(ctx, session_id, moved.stage, moved.step, lead=advice)
+        return
+    # A nerve symptom ends the session: its advice, then the urgent signs again at once.
+    ctx.retire(slot(session_id), advice)
+    today = local_today(ctx.now, user.timezone)
+    user.pain_rose_on = today
+    watch = symptoms.on_hurt_choice(choice, today, user.last_recheck_on)
+    if watch.recheck:
+        screening.start_recheck(ctx, user, watch.triggers)
 
 
 async def resume(ctx: FlowContext, session_id: int, choice: b.Resume) -> None:
@@ -497,6 +519,15 @@ async def show_current(ctx: FlowContext, user: User) -> bool:
         practice.hold_until = None
         stage = Stage.EXERCISE
     show(ctx, practice.id, stage, practice.step, renew=True)
+    return True
+
+
+async def carry_on(ctx: FlowContext, user: User) -> bool:
+    """After a re-check came back clear: the interrupted session's card again, if any."""
+    practice = await store.open_session(ctx.s, user.id)
+    if practice is None or practice.local_date != local_today(ctx.now, user.timezone):
+        return False
+    show(ctx, practice.id, practice.stage, practice.step, renew=True)
     return True
 
 

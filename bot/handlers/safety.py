@@ -19,3 +19,12 @@ async def on_control(update: Update, ctx: FlowContext, button: b.ScreenButton) -
 
 async def cmd_urgent(update: Update, ctx: FlowContext) -> None:
     await general.urgent(ctx)
+
+
+async def stop_gate(update: Update, ctx: FlowContext) -> bool:
+    """True when the user is stopped or paused (and has been shown the stop)."""
+    return await safety.gate(ctx)
+
+
+async def on_followup(update: Update, ctx: FlowContext, button: b.FollowUpButton) -> None:
+    await safety.on_followup(ctx, button.answer)

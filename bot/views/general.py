@@ -22,10 +22,10 @@ def commands(tr: Translator) -> list[tuple[str, str]]:
     ]
 
 
-def help_text(tr: Translator, emergency_signs: str) -> str:
+def help_text(tr: Translator, signs: str) -> str:
     lines = [tr._("Here's what I can do:")]
     lines.extend(f"/{name} - {text}" for name, text in commands(tr))
-    return "\n".join(lines) + "\n\n" + emergency_signs
+    return "\n".join(lines) + "\n\n" + signs
 
 
 def not_started(tr: Translator) -> str:
@@ -87,3 +87,7 @@ def nothing_to_cancel(tr: Translator) -> str:
 def settled(old: str, note: str) -> str:
     """A pressed message kept as history with the choice made under it."""
     return f"{old}\n\n→ {note}"[:4096]
+
+
+def program_running(tr: Translator) -> str:
+    return tr._("Your program is running again. Send /stretch when you're ready.")

@@ -117,3 +117,9 @@ def wait_for_reminder(tr: Translator) -> str:
 
 def first_later(tr: Translator, at: time) -> str:
     return tr._("Great. I'll remind you at {time}. Send /stretch any time you want to start sooner.", time=tr.time(at))
+
+
+def band_saved(tr: Translator, has_band: bool) -> str:
+    if has_band:
+        return tr._("Saved: exercises 5 and 7 use your band.")
+    return tr._("Saved: exercises 5 and 7 use your body weight, no band needed.")

@@ -4,37 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.domain.phases import HABIT_DAYS, Phase
 from bot.i18n import Translator
-
-
-def phase_name(tr: Translator, phase: Phase) -> str:
-    names = {
-        Phase.HABIT: tr._("Building the habit: daily practice for 21 days"),
-        Phase.CHECKIN: tr._("Habit built! One question about how your back feels"),
-        Phase.DAILY: tr._("Daily practice, with a check-in coming up"),
-        Phase.MAINTENANCE: tr._("Maintenance: a few times a week"),
-    }
-    return names[phase]
-
-
-def habit_day(tr: Translator, day: int) -> str:
-    return tr._("Day {day} of {total}.", day=day, total=HABIT_DAYS)
-
-
-def week_count(tr: Translator, done: int, target: int) -> str:
-    return tr._("This week: {done} of {target} sessions.", done=done, target=target)
-
-
-def counts_today(tr: Translator) -> str:
-    return tr._("Today counts towards your habit. 🎉")
-
-
-def not_counted(tr: Translator) -> str:
-    return tr._(
-        "Today doesn't count yet (it needs 4 of 7 exercises done). "
-        "That's okay; any practice helps. Pick up tomorrow."
-    )
 
 
 def reminders_paused(tr: Translator) -> str:
@@ -53,20 +23,6 @@ def next_reminder(tr: Translator, local: datetime, today: date, zone: str) -> st
         day=tr.weekday(local.weekday(), "wide"),
         time=tr.time(local.time()),
         zone=zone,
-    )
-
-
-def progress_habit(tr: Translator, day: int) -> str:
-    return tr._("🌱 Building the habit: day {day} of {total}.", day=day, total=HABIT_DAYS)
-
-
-def progress_maintenance(tr: Translator, done: int, target: int, weeks: int) -> str:
-    return tr.n_(
-        "🌳 Maintenance: {done} of {target} sessions this week; {n} week in a row on target.",
-        "🌳 Maintenance: {done} of {target} sessions this week; {n} weeks in a row on target.",
-        weeks,
-        done=done,
-        target=target,
     )
 
 
@@ -105,25 +61,6 @@ def pain_trend(tr: Translator, first: int, recent: float, change: float, meaning
         change=("+" if change > 0 else "") + tr.number(change, 1),
         verdict=verdict,
     )
-
-
-def six_weeks(tr: Translator) -> str:
-    return tr._(
-        "🩺 After about six weeks without a clear improvement, it's worth seeing a doctor "
-        "to check what else might help."
-    )
-
-
-def next_first(tr: Translator) -> str:
-    return tr._("Next step: send /stretch for your first session.")
-
-
-def today_done(tr: Translator) -> str:
-    return tr._("Today is done. Rest well, and see you next time.")
-
-
-def next_today(tr: Translator) -> str:
-    return tr._("Next step: a session today keeps things moving. Send /stretch when ready.")
 
 
 def picture_caption(tr: Translator) -> str:
