@@ -5,6 +5,7 @@ import asyncio
 from sqlalchemy import select
 
 from bot.domain.routine import STEPS
+from bot.domain.screening import QUESTIONS, emergency_questions
 from db.engine import Database
 from db.models import ExerciseResult, PracticeSession
 from tests.harness import Harness, running_bot
@@ -62,7 +63,7 @@ async def test_full_session_every_dose_type_and_both_sides(db: Database) -> None
         assert "after the session" in h.last_text(alex)
         await h.press(alex, "2")
         summary = h.texts(alex)[-1]
-        assert "done: 7" in summary and "Today counts" in summary and "Day 1 of 21" in summary
+        assert "done: 7" in summary and "Day 1 of 21 done" in summary
         results = await _results(db)
         assert len(results) == len(STEPS) and all(outcome == "done" for *_, outcome in results)
         practice = await _session(db)
@@ -79,15 +80,17 @@ async def test_skip_and_stop_for_pain(db: Database) -> None:
         await h.press(alex, "Skip")  # knees to chest, left
         await h.press(alex, "🛑 Stop - it hurts")  # knees to chest, right
         advice = h.last_text(alex)
-        assert "stopped for pain" in advice and "numbness or weakness" in advice
-        await h.press(alex, "Go on to the next exercise")
+        assert "stopped for pain" in advice and "spreads further down your leg" in advice
+        assert "New numbness or weakness" in alex.last_bot_message().buttons
+        await h.press(alex, "Go on gently")
         assert "Exercise 2 of 7" in h.last_text(alex)
         await h.press(alex, "🛑 Stop - it hurts")  # piriformis, left
         await h.press(alex, "End the session")
         assert "after the session" in h.last_text(alex)
         await h.press(alex, "4")
-        summary = h.texts(alex)[-1]
+        summary = h.texts(alex)[-2]
         assert "doesn't count" in summary and "stopped: 2" in summary
+        assert "settle within 24 hours" in h.texts(alex)[-1]  # pain 3 -> 4
         assert await _results(db) == [
             ("knees_to_chest", "left", "skipped"),
             ("knees_to_chest", "right", "stopped_pain"),
@@ -109,10 +112,10 @@ async def test_four_of_seven_rule_at_the_edges(db: Database) -> None:
         await _run_with_done_exercises(h, alex, 3)
         assert (await _session(db)).status == "incomplete"
         await h.say(alex, "/stretch")
-        await h.press(alex, "5")
+        await h.press(alex, "3")
         await _run_with_done_exercises(h, alex, 4)
         assert (await _session(db)).status == "completed"
-        assert "Today counts" in h.texts(alex)[-1]
+        assert "Day 1 of 21 done" in h.texts(alex)[-1]
 
 
 async def test_timer_after_cancel_does_nothing(db: Database) -> None:
@@ -212,14 +215,15 @@ async def test_pain_rise_reruns_emergency_questions(db: Database) -> None:
         for _ in STEPS:
             await h.press(alex, "✅ Done")
         await h.press(alex, "6")
-        assert any("re-check a few safety signs" in t for t in h.texts(alex)[-3:])
-        assert h.last_text(alex).startswith("1/4.")
+        assert any("pain went up during this session" in t for t in h.texts(alex)[-3:])
+        assert any("settle within 24 hours" in t for t in h.texts(alex)[-4:])
+        assert h.last_text(alex).startswith(f"Question 1 of {len(emergency_questions())}:")
         user = await h.db_user(alex.user_id)
-        assert user is not None and user.screen_status == "rescreen"
-        for _ in range(4):
+        assert user is not None and user.screen_status == "recheck" and user.pain_rose_on is not None
+        for _ in emergency_questions():
             await h.press(alex, "No")
         user = await h.db_user(alex.user_id)
-        assert user is not None and user.screen_status == "clear"
+        assert user is not None and user.screen_status == "clear" and user.last_recheck_on is not None
 
 
 async def test_new_numbness_stops_the_session_and_rescreens(db: Database) -> None:
@@ -229,7 +233,7 @@ async def test_new_numbness_stops_the_session_and_rescreens(db: Database) -> Non
         await h.press(alex, "🛑 Stop - it hurts")
         await h.press(alex, "New numbness or weakness")
         assert (await _session(db)).status == "abandoned"
-        assert h.last_text(alex).startswith("1/4.")
+        assert h.last_text(alex).startswith(f"Question 1 of {len(emergency_questions())}:")
         await h.press(alex, "Yes")
         user = await h.db_user(alex.user_id)
         assert user is not None and user.screen_status == "emergency" and user.next_reminder_at is None
