@@ -31,7 +31,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.domain.habit_strength import strength_series
-from bot.domain.streaks import DayKind, PracticeLog, day_kind, week_start
+from bot.domain.streaks import DayKind, PracticeLog, day_kind, week_adherence, week_start
 from bot.domain.trends import SessionPain, counted_sessions, daily_means
 from bot.i18n import N_, Translator
 
@@ -210,26 +210,12 @@ def _daily_calendar(log: PracticeLog, tr: Translator, first_monday: date, weeks:
     )
 
 
-def _week_share(log: PracticeLog, monday: date) -> tuple[int, int]:
-    """(practice days, days due) in one week, up to today; today is due only once done."""
-    done = due = 0
-    for i in range(7):
-        day = monday + timedelta(days=i)
-        if day < log.joined or day > log.today:
-            continue
-        practised = day in log.done
-        done += practised
-        if log.planned(day) and not log.excused(day) and (practised or day < log.today):
-            due += 1
-    return done, due
-
-
 def _weekly_calendar(log: PracticeLog, tr: Translator, first_monday: date, weeks: int) -> CalendarLayout:
     cells: list[Cell] = []
     this_monday = week_start(log.today)
     for index in range(weeks):
         monday = first_monday + timedelta(weeks=index)
-        done, due = _week_share(log, monday)
+        done, due = week_adherence(log, monday)
         if due == 0:
             kind, fill = (WeekKind.ON_PLAN, 1.0) if done else (WeekKind.REST, 0.0)
         else:

@@ -16,6 +16,7 @@ from bot.domain.streaks import (
     maintenance_weeks,
     phase_streak,
     this_week,
+    week_adherence,
 )
 
 MON = date(2026, 6, 1)  # a Monday
@@ -217,3 +218,17 @@ def test_invalid_logs_are_refused() -> None:
         PracticeLog(today=d(0), periods=())
     with pytest.raises(ValueError):
         PracticeLog(today=d(0), periods=(("habit", d(0)),), weekdays=frozenset({7}))
+
+
+def test_week_adherence_follows_the_plan_in_force_each_day() -> None:
+    # Daily until Wednesday, maintenance (Mon/Wed/Fri/Sun) from Thursday; today is Saturday.
+    log = PracticeLog(
+        today=d(5),
+        periods=(("habit", d(-7)), ("maintenance", d(3))),
+        done=days(0, 1, 4),
+        skipped=days(2),
+    )
+    # Due: Mon, Tue (daily; Wed skipped with a reason), Fri (maintenance); Thu and Sat are rest days.
+    assert week_adherence(log, d(0)) == (3, 3)
+    # On Friday, before today's session: Wednesday (not skipped this time) is due, Friday not yet.
+    assert week_adherence(PracticeLog(today=d(4), periods=log.periods, done=days(0, 1)), d(0)) == (2, 3)

@@ -40,6 +40,7 @@ __all__ = [
     "phase_streak",
     "streaks",
     "this_week",
+    "week_adherence",
     "week_count",
     "week_start",
     "weeks_met",
@@ -284,6 +285,25 @@ def day_kind(log: PracticeLog, day: date) -> DayKind:
         if tally is not None and tally.met:
             return DayKind.REST
     return DayKind.MISSED
+
+
+def week_adherence(log: PracticeLog, monday: date) -> tuple[int, int]:
+    """(practice days, days due) in the Monday..Sunday week from `monday`, joining day to today.
+
+    Due follows the plan in force each day (every day in daily phases, the chosen
+    weekdays in maintenance); excused days are not due, and today is due only once
+    done (it is not over). Practice beyond the plan counts, so done may exceed due.
+    """
+    done = due = 0
+    for i in range(7):
+        day = monday + timedelta(days=i)
+        if day < log.joined or day > log.today:
+            continue
+        practised = day in log.done
+        done += practised
+        if log.planned(day) and not log.excused(day) and (practised or day < log.today):
+            due += 1
+    return done, due
 
 
 def days_done_in_phase(log: PracticeLog) -> int:
