@@ -465,7 +465,9 @@ class _Page:
         """Figure fractions for a point given in inches from the top-left."""
         return x_in / _WIDTH_IN, 1 - y_in / self.height
 
-    def box(self, left_in: float, top_in: float, width_in: float, height_in: float) -> tuple[float, ...]:
+    def box(
+        self, left_in: float, top_in: float, width_in: float, height_in: float
+    ) -> tuple[float, float, float, float]:
         return (
             left_in / _WIDTH_IN,
             1 - (top_in + height_in) / self.height,
@@ -658,10 +660,10 @@ def _draw_lines(page: _Page, lines: LinesLayout, top: float) -> None:
     plot_top = top + _PAIN_HEAD_IN
     pain = _panel(page, plot_top, _PAIN_PLOT_IN, lines.slots, (-0.5, 10.5))
     pain.hlines([0, 5, 10], -0.6, lines.slots, colors=_GRID, lw=1, zorder=0)
-    marker = 4 if lines.slots > 40 else 6
+    dot = 4 if lines.slots > 40 else 6
     # NaN breaks a line: a day without a rating stays a gap. Markers show lone ratings.
-    pain.plot(xs, _series(lines.before), color=_BEFORE, marker="o", markersize=marker, lw=2)
-    pain.plot(xs, _series(lines.after), color=_AFTER, marker="s", markersize=marker, lw=2)
+    pain.plot(xs, _series(lines.before), color=_BEFORE, marker="o", markersize=dot, lw=2)
+    pain.plot(xs, _series(lines.after), color=_AFTER, marker="s", markersize=dot, lw=2)
     for value in (0, 5, 10):
         page.text(
             _PANEL_LEFT_IN - 0.1, plot_top + (10.5 - value) / 11 * _PAIN_PLOT_IN, str(value), 10.5, ha="right"

@@ -287,3 +287,13 @@ def test_the_old_handlers_keywords_still_build_a_picture() -> None:
     assert cells_by_day(data)[TODAY - timedelta(days=1)].kind == DayKind.PARTIAL
     png = render_progress_png(data)
     assert png is not None and png.startswith(PNG_SIGNATURE)
+
+
+def test_a_today_before_the_joining_day_still_draws() -> None:
+    # A zone change westwards right after joining can make "today" the day before.
+    log = PracticeLog(
+        TODAY - timedelta(days=1), (("habit", TODAY),), done=frozenset({TODAY - timedelta(days=1)})
+    )
+    layout = progress_layout(ChartData(log), EN)
+    assert layout.calendar.rows == 1 and layout.lines.slots == 1
+    assert render_progress_png(ChartData(log), EN) is not None

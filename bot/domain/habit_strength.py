@@ -57,7 +57,7 @@ def multiplier(frequency: float) -> float:
     """Loop's per-day smoothing multiplier for `frequency` planned sessions per day (0 < f <= 1)."""
     if not 0 < frequency <= 1:
         raise ValueError(f"frequency must be in (0, 1] sessions a day, got {frequency}")
-    return 0.5 ** (math.sqrt(frequency) / HALF_LIFE_SCALE)
+    return float(0.5 ** (math.sqrt(frequency) / HALF_LIFE_SCALE))
 
 
 def frequency_on(log: PracticeLog, day: date) -> float:

@@ -115,7 +115,8 @@ class PracticeLog:
 
     @property
     def joined(self) -> date:
-        return self.periods[0][1]
+        """The first day of the history (today, should a clock or zone change put today earlier)."""
+        return min(self.periods[0][1], self.today)
 
     @property
     def weekly_target(self) -> int:
