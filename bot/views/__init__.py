@@ -1,0 +1,1 @@
+"""Words and layouts for what the bot shows: domain values turned into text through a Translator."""
