@@ -406,11 +406,7 @@ def pose_at(a: KeyPose, b: KeyPose, t: float, figure: Figure = FIGURE) -> Skelet
 def _place_limb(name: str, a: KeyPose, b: KeyPose, t: float, j: dict[str, Vec], figure: Figure) -> None:
     suffix = name[-1]
     leg = name.startswith("leg")
-    root_name, mid_name, end_name = (
-        (f"hip_{suffix}", f"knee_{suffix}", f"ankle_{suffix}")
-        if leg
-        else (f"shoulder_{suffix}", f"elbow_{suffix}", f"hand_{suffix}")
-    )
+    root_name, mid_name, end_name = _joints_of(name)
     upper, lower = (figure.thigh, figure.shin) if leg else (figure.upper_arm, figure.forearm)
     root = j[root_name]
     la, lb = a.limbs[name], b.limbs[name]
@@ -420,8 +416,8 @@ def _place_limb(name: str, a: KeyPose, b: KeyPose, t: float, j: dict[str, Vec], 
         assert la.bend is not None and lb.bend is not None
         mid, end = two_bone(root, target, upper, lower, slerp(la.bend, lb.bend, t))
     else:
-        ua, wa = _limb_directions(la, a, name, j, figure)
-        ub, wb = _limb_directions(lb, b, name, j, figure)
+        ua, wa = _limb_directions(la, a, name, figure)
+        ub, wb = _limb_directions(lb, b, name, figure)
         mid = add(root, mul(slerp(ua, ub, t), upper))
         end = add(mid, mul(slerp(wa, wb, t), lower))
     j[mid_name] = mid
@@ -432,22 +428,23 @@ def _place_limb(name: str, a: KeyPose, b: KeyPose, t: float, j: dict[str, Vec], 
         j[f"toe_{suffix}"] = add(end, mul(slerp(fa, fb, t), figure.foot))
 
 
-def _limb_directions(
-    limb: Limb, pose: KeyPose, name: str, j: Mapping[str, Vec], figure: Figure
-) -> tuple[Vec, Vec]:
+def _limb_directions(limb: Limb, pose: KeyPose, name: str, figure: Figure) -> tuple[Vec, Vec]:
     """A limb's segment directions in its own key pose (solving its reach there if it has one)."""
     if limb.directions is not None:
         return limb.directions
-    # Solve in the key pose itself; joints it may reach for are taken from that key pose.
-    own = pose_at(pose, pose, 0.0, figure).joints if limb.target and limb.target.joint else j
-    suffix = name[-1]
-    root = own[f"hip_{suffix}" if name.startswith("leg") else f"shoulder_{suffix}"]
-    upper, lower = (
-        (figure.thigh, figure.shin) if name.startswith("leg") else (figure.upper_arm, figure.forearm)
-    )
-    assert limb.target is not None and limb.bend is not None
-    mid, end = two_bone(root, _target_point(limb.target, own), upper, lower, limb.bend)
+    # Solved in the key pose itself (its root, and the joints it may reach for). No recursion:
+    # within one key pose every placed end is placed the same way, so it takes the direct path.
+    own = pose_at(pose, pose, 0.0, figure).joints
+    root, mid, end = (own[joint] for joint in _joints_of(name))
     return unit(sub(mid, root)), unit(sub(end, mid))
+
+
+def _joints_of(limb: str) -> tuple[str, str, str]:
+    """(root, middle, end) joint names of a limb."""
+    s = limb[-1]
+    if limb.startswith("leg"):
+        return f"hip_{s}", f"knee_{s}", f"ankle_{s}"
+    return f"shoulder_{s}", f"elbow_{s}", f"hand_{s}"
 
 
 def _default_foot(pose: KeyPose) -> Vec:
