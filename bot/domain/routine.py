@@ -1,4 +1,13 @@
-"""The seven-exercise routine as data (facts from the source article, words our own)."""
+"""The seven-exercise routine as data: facts from the source article, no sentences.
+
+The domain says *what* each step is (exercise, side, dose, variant, which leg works);
+the words for it live in `bot/views/exercises.py`, through the message catalogs, and the
+drawings in `bot/domain/poses/*.toml`. Nothing here imports Telegram or a Translator.
+
+Sides are named by the leg that works: in step ("clam_shell", LEFT) the left knee lifts,
+so the user lies on the right side. Result rows are keyed by (exercise key, side value),
+which is why the side values stay the plain strings "left", "right" and "both".
+"""
 
 from __future__ import annotations
 
@@ -12,6 +21,46 @@ class DoseKind(StrEnum):
     BREATHS = "breaths"
 
 
+class Side(StrEnum):
+    LEFT = "left"
+    RIGHT = "right"
+    BOTH = "both"
+
+    @property
+    def other(self) -> Side:
+        """The other leg (BOTH stays BOTH)."""
+        if self is Side.LEFT:
+            return Side.RIGHT
+        if self is Side.RIGHT:
+            return Side.LEFT
+        return Side.BOTH
+
+
+class Position(StrEnum):
+    """The body's starting position, which decides how a side is said ("lying on your right side")."""
+
+    BACK = "back"
+    SEATED = "seated"
+    STANDING = "standing"
+    SIDE_LYING = "side_lying"
+
+
+class Equipment(StrEnum):
+    MAT = "mat"
+    BAND = "band"  # a resistance band
+
+
+class Variant(StrEnum):
+    """How an exercise is done: as written, or (5 and 7) without a band, same movement, body weight."""
+
+    DEFAULT = "default"
+    NO_BAND = "no_band"
+
+
+# The hold lengths offered for a ranged hold: its ends and the middle, rounded to 5 s.
+_HOLD_STEP_S = 5
+
+
 @dataclass(frozen=True)
 class Dose:
     kind: DoseKind
@@ -23,143 +72,110 @@ class Dose:
         return self.kind is DoseKind.HOLD
 
     @property
+    def ranged(self) -> bool:
+        return self.high != self.low
+
+    @property
     def timer_seconds(self) -> int:
-        """The hold the timer runs: the low end, which a beginner can manage."""
+        """The hold the timer runs when the user has chosen nothing: the low end, which a beginner manages."""
         return self.low
 
-    def describe(self) -> str:
-        amount = str(self.low) if self.low == self.high else f"{self.low}-{self.high}"
-        if self.kind is DoseKind.HOLD:
-            return f"hold {amount} seconds"
-        if self.kind is DoseKind.REPS:
-            return f"{amount} repetitions"
-        return f"hold for {amount} slow breaths"
+    def hold_choices(self) -> tuple[int, ...]:
+        """The hold lengths a user may pick: (30, 45, 60) for 30-60 s; one value for a fixed hold; none
+        for a dose that is not timed."""
+        if not self.timed:
+            return ()
+        if not self.ranged:
+            return (self.low,)
+        middle = round((self.low + self.high) / 2 / _HOLD_STEP_S) * _HOLD_STEP_S
+        return tuple(sorted({self.low, middle, self.high}))
+
+    def hold_seconds(self, chosen: int | None = None) -> int:
+        """The timer's seconds for the user's chosen length.
+
+        None (never chosen) gives the shortest; a stored choice that no longer fits this dose
+        (the range changed, a bad value) snaps to the nearest offered length rather than failing."""
+        if not self.timed:
+            raise ValueError(f"a {self.kind} dose has no timer")
+        if chosen is None:
+            return self.low
+        return min(self.hold_choices(), key=lambda offered: (abs(offered - chosen), offered))
 
 
 @dataclass(frozen=True)
 class Exercise:
     number: int
     key: str
-    title: str
-    steps: tuple[str, ...]
     dose: Dose
     per_side: bool
-    side_word: str  # "leg" or "side"
-    equipment: str | None
-    safety: str
+    position: Position
+    equipment: tuple[Equipment, ...]
+    # Variants the exercise can be shown and done in; DEFAULT first.
+    variants: tuple[Variant, ...] = (Variant.DEFAULT,)
+    # The dose is held in a finishing position reached after some movement (exercise 6).
+    finish: str | None = None
+    # A harder finishing position offered only to those who find the finish easy.
+    option: str | None = None
+    # Seconds to press gently at each new angle (the muscle-energy part of exercise 6).
+    press_seconds: int | None = None
 
     @property
-    def sides(self) -> tuple[str, ...]:
-        return ("left", "right") if self.per_side else ("both",)
+    def sides(self) -> tuple[Side, ...]:
+        return (Side.LEFT, Side.RIGHT) if self.per_side else (Side.BOTH,)
 
+    @property
+    def uses_band(self) -> bool:
+        return Equipment.BAND in self.equipment
+
+    def variant_for(self, has_band: bool) -> Variant:
+        """The variant a user does: without a band, the no-band form where there is one."""
+        if not has_band and Variant.NO_BAND in self.variants:
+            return Variant.NO_BAND
+        return Variant.DEFAULT
+
+    def equipment_for(self, variant: Variant) -> tuple[Equipment, ...]:
+        if variant is Variant.NO_BAND:
+            return tuple(item for item in self.equipment if item is not Equipment.BAND)
+        return self.equipment
+
+
+_HOLD = DoseKind.HOLD
+_MAT = (Equipment.MAT,)
+_BAND_VARIANTS = (Variant.DEFAULT, Variant.NO_BAND)
 
 ROUTINE: tuple[Exercise, ...] = (
-    Exercise(
-        1,
-        "knees_to_chest",
-        "Knees to chest",
-        (
-            "Lie on your back with both knees bent and feet on the mat.",
-            "Draw one knee up towards your chest with your hands.",
-            "Tighten your belly and slowly slide the other leg out straight. "
-            "If your low back complains, leave that knee bent.",
-        ),
-        Dose(DoseKind.HOLD, 20, 20),
-        True,
-        "leg",
-        "mat",
-        "Pull gently. A stretch is fine; sharp pain is a signal to ease off.",
-    ),
-    Exercise(
-        2,
-        "piriformis_lying",
-        "Piriformis stretch, lying",
-        (
-            "Lie on your back, knees bent, belly muscles gently tight.",
-            "Cross one leg and rest that ankle on the opposite knee.",
-            "Let the crossed knee fall open until you feel the stretch deep in the buttock.",
-        ),
-        Dose(DoseKind.HOLD, 30, 30),
-        True,
-        "leg",
-        "mat",
-        "Keep your head and shoulders relaxed on the floor.",
-    ),
-    Exercise(
-        3,
-        "seated_hip",
-        "Seated hip stretch",
-        (
-            "Sit tall with both legs straight in front of you.",
-            "Cross one leg over the other and plant that foot beside the straight knee.",
-            "Wrap the opposite arm around the bent knee and hug it in, keeping your back straight.",
-        ),
-        Dose(DoseKind.HOLD, 30, 60),
-        True,
-        "side",
-        None,
-        "Sit up straight rather than rounding your back to go further.",
-    ),
-    Exercise(
-        4,
-        "bridge",
-        "Bridge",
-        (
-            "Lie on your back with hips and knees bent to a right angle, feet flat.",
-            "Rest your arms by your sides, palms down, and draw your belly in.",
-            "Lift your hips off the mat and keep the belly drawn in the whole time.",
-        ),
-        Dose(DoseKind.BREATHS, 5, 10),
-        False,
-        "side",
-        "mat",
-        "This wakes up the glutes and opens hips that sitting has tightened. Lower down if your back arches.",
-    ),
+    Exercise(1, "knees_to_chest", Dose(_HOLD, 20, 20), True, Position.BACK, _MAT),
+    Exercise(2, "piriformis_lying", Dose(_HOLD, 30, 30), True, Position.BACK, _MAT),
+    Exercise(3, "seated_hip", Dose(_HOLD, 30, 60), True, Position.SEATED, ()),
+    Exercise(4, "bridge", Dose(DoseKind.BREATHS, 5, 10), False, Position.BACK, _MAT),
     Exercise(
         5,
         "hip_abduction_band",
-        "Standing hip abduction with a band",
-        (
-            "Tie the band to something sturdy and loop it around the ankle furthest from it.",
-            "Hold on to the support and stand tall.",
-            "Lift the outer leg out to the side, keeping it straight, pause, then lower it slowly.",
-        ),
         Dose(DoseKind.REPS, 15, 20),
         True,
-        "side",
-        "resistance band",
-        "Move slowly and keep your body upright; no swinging.",
+        Position.STANDING,
+        (Equipment.BAND,),
+        variants=_BAND_VARIANTS,
     ),
     Exercise(
         6,
         "hip_rotator_met",
-        "Hip rotator muscle-energy stretch",
-        (
-            "Raise and lower the leg until it feels tired, changing the hip angle a little each time.",
-            "At each new angle, first press the knee gently towards the floor for a few seconds, "
-            "then relax and sink into the stretch.",
-            "Finish in pigeon pose and hold it.",
-        ),
-        Dose(DoseKind.HOLD, 20, 20),
+        Dose(_HOLD, 20, 20),
         True,
-        "side",
-        "mat",
-        "Press gently; this is about letting the muscle relax, not forcing it.",
+        Position.BACK,
+        _MAT,
+        finish="figure_4",
+        option="pigeon",
+        press_seconds=5,
     ),
     Exercise(
         7,
         "clam_shell",
-        "Clam shell",
-        (
-            "Lie on your side with knees bent to a right angle, band around both knees.",
-            "Keep your feet together and lift the top knee about 20-30 cm (8-12 inches).",
-            "Lower it with control.",
-        ),
         Dose(DoseKind.REPS, 15, 20),
         True,
-        "side",
-        "resistance band",
-        "Keep your hips stacked; don't roll backwards as the knee lifts.",
+        Position.SIDE_LYING,
+        (Equipment.MAT, Equipment.BAND),
+        variants=_BAND_VARIANTS,
     ),
 )
 
@@ -168,19 +184,41 @@ BY_KEY: dict[str, Exercise] = {exercise.key: exercise for exercise in ROUTINE}
 COUNTED_MIN_DONE = 4
 
 
+def needs_band() -> bool:
+    """Whether any exercise uses a band (so onboarding asks about one)."""
+    return any(exercise.uses_band for exercise in ROUTINE)
+
+
 @dataclass(frozen=True)
 class Step:
     """One screen of a session: an exercise on one side."""
 
     index: int
     exercise: Exercise
-    side: str  # left | right | both
+    side: Side
 
     @property
-    def side_label(self) -> str:
-        if self.side == "both":
-            return ""
-        return f"{self.side} {self.exercise.side_word}"
+    def working(self) -> Side:
+        """The leg that works on this step (BOTH for the bridge).
+
+        Per exercise: the knee pulled in (1), the crossed leg (2, 3), the leg that lifts (5, 7; in 7
+        the user lies on the other side), the leg raised, pressed and crossed (6)."""
+        return self.side
+
+    @property
+    def resting(self) -> Side:
+        """The other leg: the one that slides long (1), carries the crossed ankle (2, 6), stays straight
+        (3), stands (5), or lies underneath (7, so it names the side the user lies on)."""
+        return self.side.other
+
+    @property
+    def first_side(self) -> bool:
+        """True for an exercise's first (or only) side: the step that shows the whole card."""
+        return self.side is self.exercise.sides[0]
+
+    @property
+    def second_side(self) -> bool:
+        return self.exercise.per_side and not self.first_side
 
 
 def _flatten() -> tuple[Step, ...]:
@@ -207,7 +245,7 @@ def exercise_outcomes(results: dict[tuple[str, str], str]) -> dict[str, str]:
     """Fold per-side results into one outcome per exercise.
 
     An exercise is done when every side is done; stopped for pain when any side was;
-    otherwise skipped (including sides never reached)."""
+    otherwise skipped (including sides never reached). A no-band variant counts the same."""
     outcomes: dict[str, str] = {}
     for exercise in ROUTINE:
         sides = [results.get((exercise.key, side)) for side in exercise.sides]
