@@ -69,21 +69,31 @@ async def render(name: str, data: dict[str, Any]) -> Made | None:
 
 
 @cache
-def _illustrations() -> Any:
-    try:
-        import bot.illustrations as module
-    except ImportError:
-        return None
-    return module
+def media_keys() -> frozenset[str]:
+    from bot.illustrations import all_keys
+
+    return frozenset(key.slug for key in all_keys())
 
 
 def has_illustration(key: str) -> bool:
-    module = _illustrations()
-    return module is not None and key in module.media_keys()
+    return key in media_keys()
+
+
+def _illustration(slug: str) -> Illustration:
+    from bot.illustrations import render as draw
+
+    made = draw(next(k for k in _keys() if k.slug == slug))
+    return Illustration(made.data, made.filename, made.width, made.height, made.duration_s)
+
+
+def _keys() -> list[Any]:
+    from bot.illustrations import all_keys
+
+    return all_keys()
 
 
 async def illustration(key: str) -> Illustration | None:
-    module = _illustrations()
-    if module is None or key not in module.media_keys():
+    """The illustration `key` names, drawn off the event loop (cached after the first time)."""
+    if key not in media_keys():
         return None
-    return await asyncio.to_thread(module.render_media, key)
+    return await asyncio.to_thread(_illustration, key)

@@ -51,6 +51,7 @@ BUTTONS: dict[type[b.ButtonData], ButtonHandler] = {
     b.StepButton: session.on_step,
     b.HurtButton: session.on_hurt,
     b.ResumeButton: session.on_resume,
+    b.HoldButton: session.on_hold,
     b.ReminderButton: reminders.on_button,
     b.SettingsButton: settings.on_button,
     b.WeekdayButton: settings.on_weekday,

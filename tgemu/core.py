@@ -697,6 +697,8 @@ class FakeTelegram:
         self.bot_texts: dict[tuple[str, str], str] = {}
         self.menu_buttons: dict[int | None, JSON] = {}
         self.callback_answers: list[JSON] = []
+        # Every file the bot uploaded (not re-sent by file_id), in order.
+        self.uploads: list[StoredFile] = []
         self.deleted: list[StoredMessage] = []
 
         self.calls: deque[CallRecord] = deque(maxlen=100_000)
@@ -749,6 +751,7 @@ class FakeTelegram:
             "editmessagetext": self._edit_message_text,
             "editmessagecaption": self._edit_message_caption,
             "editmessagereplymarkup": self._edit_message_reply_markup,
+            "editmessagemedia": self._edit_message_media,
             "answercallbackquery": self._answer_callback_query,
             "deletemessage": self._delete_message,
             "sendchataction": self._send_chat_action,
@@ -1200,6 +1203,7 @@ class FakeTelegram:
             file_path=f"{kind}s/file_{n}{ext}",
         )
         self.files[stored.file_id] = stored
+        self.uploads.append(stored)
         return stored
 
     def file_object(self, kind: str, stored: StoredFile, extra: JSON | None = None) -> JSON:
@@ -1766,6 +1770,48 @@ class FakeTelegram:
         self._guard_outgoing(chat)
         changes = {"caption": caption, "caption_entities": ents}
         return self._apply_edit(msg, "editMessageCaption", changes, markup)
+
+    async def _edit_message_media(self, p: JSON, files: Files) -> JSON:
+        """Swap a media message's file (and caption); a text message has no media to swap."""
+        if p.get("inline_message_id"):
+            raise bad("MESSAGE_ID_INVALID")
+        chat = self._chat(p)
+        msg = self._message(chat, p, "message to edit not found")
+        if not msg.from_bot:
+            raise bad("message can't be edited")
+        old_kind = next((k for k in ("animation", "photo", "video", "document", "audio") if k in msg.payload), None)
+        if old_kind is None:
+            raise bad("there is no media in the message to edit")
+        media = p.get("media")
+        if not isinstance(media, dict) or media.get("type") not in ("animation", "photo", "video", "document", "audio"):
+            raise bad("can't parse InputMedia: media not found")
+        kind = media["type"]
+        stored = self._input_file(kind, {kind: media.get("media")}, files)
+        caption, ents = self._formatted(
+            media.get("caption"),
+            media.get("parse_mode"),
+            media.get("caption_entities"),
+            empty="",
+            limit=MAX_CAPTION,
+            too_long="message caption is too long",
+        )
+        markup = self._inline_only(p.get("reply_markup"))
+        current = msg.payload.get(old_kind)
+        current_id = current[-1]["file_id"] if isinstance(current, list) else (current or {}).get("file_id")
+        if (
+            kind == old_kind
+            and stored.file_id == current_id
+            and caption == msg.payload.get("caption", "")
+            and markup == msg.payload.get("reply_markup")
+        ):
+            raise bad(NOT_MODIFIED)
+        self._guard_outgoing(chat)
+        msg.payload.pop(old_kind, None)
+        msg.payload.pop("document", None) if kind != "document" else None
+        msg.payload.update(self.file_object(kind, stored, media))
+        msg.attachments[:] = [Attachment(kind, stored.file_id, stored.data, stored.filename, stored.mime_type)]
+        changes = {"caption": caption, "caption_entities": ents}
+        return self._apply_edit(msg, "editMessageMedia", changes, markup)
 
     async def _edit_message_reply_markup(self, p: JSON, files: Files) -> JSON:
         if p.get("inline_message_id"):

@@ -18,16 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import buttons as b
 from bot.domain import symptoms
-from bot.domain.routine import STEPS, Step, next_exercise_step
+from bot.domain.routine import BY_KEY, STEPS, Step, next_exercise_step
 from bot.domain.schedule import local_today
 from bot.domain.symptoms import HurtChoice
 from bot.effects import Button, Keyboard
+from bot.illustrations import IllustrationKey
 from bot.flows import phases, screening
 from bot.flows.context import FlowContext, HoldTimer
 from bot.services import sessions, store
 from bot.services.planner import plan_next
 from bot.views import general as general_view
 from bot.views import safety as safety_view
+from bot.views import exercises as exercises_view
 from bot.views import session as view
 from db.models import PracticeSession, User
 from db.states import Stage
@@ -153,7 +155,17 @@ def _pain_keyboard(session_id: int, when: b.PainWhen) -> Keyboard:
     return (tuple(row[:6]), tuple(row[6:]))
 
 
-def _step_keyboard(ctx: FlowContext, session_id: int, step: Step) -> Keyboard:
+def hold_seconds(user: User, step: Step) -> int:
+    """The hold the timer runs: the user's chosen length for a ranged hold, else the dose."""
+    return step.exercise.dose.hold_seconds(user.hold_seconds.get(step.exercise.key))
+
+
+def media_key(user: User, step: Step) -> str:
+    """The illustration a user sees for a step: the no-band form when they have no band."""
+    return IllustrationKey.of(step.exercise, has_band=user.has_band is not False).slug
+
+
+def _step_keyboard(ctx: FlowContext, user: User, session_id: int, step: Step) -> Keyboard:
     tr = ctx.tr
 
     def button(label: str, action: b.StepAction) -> Button:
@@ -161,7 +173,15 @@ def _step_keyboard(ctx: FlowContext, session_id: int, step: Step) -> Keyboard:
 
     rows: list[tuple[Button, ...]] = []
     if step.exercise.dose.timed:
-        rows.append((button(view.timer_button(tr, step.exercise.dose.timer_seconds), b.StepAction.TIMER),))
+        rows.append((button(view.timer_button(tr, hold_seconds(user, step)), b.StepAction.TIMER),))
+    if step.exercise.dose.ranged and step.exercise.dose.timed and step.first_side:
+        chosen = user.hold_seconds.get(step.exercise.key)
+        rows.append(
+            tuple(
+                Button(label, b.HoldButton(step.exercise.key, seconds).pack())
+                for seconds, label in exercises_view.hold_choices(tr, step.exercise, hold_seconds=chosen)
+            )
+        )
     rows.append((button(view.done_button(tr), b.StepAction.DONE),))
     rows.append((button(view.skip_button(tr), b.StepAction.SKIP), button(view.hurt_button(tr), b.StepAction.HURT)))
     return tuple(rows)
@@ -182,12 +202,17 @@ def _hurt_keyboard(ctx: FlowContext, session_id: int, step: Step) -> Keyboard:
     )
 
 
-def _second_side(step: Step) -> bool:
-    return step.side != "both" and step.side == step.exercise.sides[-1] and len(step.exercise.sides) > 1
-
-
-def show(ctx: FlowContext, session_id: int, stage: Stage, step: int, *, renew: bool = False, lead: str | None = None) -> None:
-    """Put the session's current screen on its live card."""
+def show(
+    ctx: FlowContext,
+    user: User,
+    session_id: int,
+    stage: Stage,
+    step: int,
+    *,
+    renew: bool = False,
+    lead: str | None = None,
+) -> None:
+    """Put the session's current screen on its live card (with the step's illustration)."""
     tr = ctx.tr
     if stage is Stage.PAIN_BEFORE:
         ctx.card(slot(session_id), view.pain_question(tr, after=False), _pain_keyboard(session_id, b.PainWhen.BEFORE), renew=renew)
@@ -200,8 +225,15 @@ def show(ctx: FlowContext, session_id: int, stage: Stage, step: int, *, renew: b
         ctx.card(slot(session_id), safety_view.hurt_prompt(tr), _hurt_keyboard(ctx, session_id, STEPS[step]), renew=renew)
     else:
         current = STEPS[step]
-        text = view.step_card(tr, current, second_side=_second_side(current), lead=lead)
-        ctx.card(slot(session_id), text, _step_keyboard(ctx, session_id, current), renew=renew)
+        variant = current.exercise.variant_for(user.has_band is not False)
+        text = view.step_card(tr, current, variant=variant, hold_seconds=user.hold_seconds.get(current.exercise.key), lead=lead)
+        ctx.card(
+            slot(session_id),
+            text,
+            _step_keyboard(ctx, user, session_id, current),
+            media=media_key(user, current),
+            renew=renew,
+        )
 
 
 # --------------------------------------------------------------------------- starting
@@ -257,7 +289,7 @@ async def _begin(ctx: FlowContext, user: User) -> None:
     if practice is None:
         ctx.send(view.already_open(ctx.tr))
         return
-    show(ctx, practice.id, Stage.PAIN_BEFORE, 0)
+    show(ctx, user, practice.id, Stage.PAIN_BEFORE, 0)
 
 
 async def _own_session(ctx: FlowContext, session_id: int) -> tuple[User, PracticeSession] | None:
@@ -300,7 +332,7 @@ async def rate(ctx: FlowContext, session_id: int, when: b.PainWhen, rating: int)
             # The urgent signs first; the session waits and carries on once they are clear.
             screening.start_recheck(ctx, user, watch.triggers)
             return
-        show(ctx, practice.id, moved.stage, moved.step)
+        show(ctx, user, practice.id, moved.stage, moved.step)
         phases.offer_flare(ctx, user, watch.pain_rising)
         return
     moved = await move(ctx.s, practice.id, user.id, practice.step, Action.RATE, ctx.now, pain_after=rating)
@@ -365,7 +397,7 @@ async def press(ctx: FlowContext, session_id: int, step: int, choice: b.StepActi
         if not current.exercise.dose.timed:
             ctx.answer(general_view.expired(tr))
             return
-        seconds = current.exercise.dose.timer_seconds
+        seconds = hold_seconds(user, current)
         real = seconds * ctx.settings.timer_scale
         moved = await move(
             ctx.s, session_id, user.id, step, action, ctx.now, hold_until=ctx.now + timedelta(seconds=real)
@@ -374,7 +406,13 @@ async def press(ctx: FlowContext, session_id: int, step: int, choice: b.StepActi
             ctx.answer(view.moved_on(tr))
             return
         ctx.answer(view.timer_started(tr))
-        ctx.card(slot(session_id), view.holding(tr, current, seconds), _holding_keyboard(ctx, session_id, current))
+        variant = current.exercise.variant_for(user.has_band is not False)
+        ctx.card(
+            slot(session_id),
+            view.holding(tr, current, variant, seconds),
+            _holding_keyboard(ctx, session_id, current),
+            media=media_key(user, current),
+        )
         ctx.timers.append(HoldTimer(session_id, step, user.chat_id, user.locale, real))
         return
     if action is Action.HURT:
@@ -384,7 +422,7 @@ async def press(ctx: FlowContext, session_id: int, step: int, choice: b.StepActi
             return
         await store.record_result(ctx.s, session_id, current.exercise.key, current.side, "stopped_pain", ctx.now)
         ctx.answer()
-        show(ctx, session_id, moved.stage, moved.step)
+        show(ctx, user, session_id, moved.stage, moved.step)
         return
     moved = await move(ctx.s, session_id, user.id, step, action, ctx.now)
     if moved is None:
@@ -392,7 +430,7 @@ async def press(ctx: FlowContext, session_id: int, step: int, choice: b.StepActi
         return
     await store.record_result(ctx.s, session_id, current.exercise.key, current.side, OUTCOMES[action], ctx.now)
     ctx.answer()
-    show(ctx, session_id, moved.stage, moved.step)
+    show(ctx, user, session_id, moved.stage, moved.step)
 
 
 async def hurt_choice(ctx: FlowContext, session_id: int, step: int, choice: HurtChoice) -> None:
@@ -411,7 +449,7 @@ async def hurt_choice(ctx: FlowContext, session_id: int, step: int, choice: Hurt
     ctx.answer()
     advice = safety_view.hurt_advice(tr, choice)
     if not symptoms.hurt_result(choice).trigger:
-        show(ctx, session_id, moved.stage, moved.step, lead=advice)
+        show(ctx, user, session_id, moved.stage, moved.step, lead=advice)
         return
     # A nerve symptom ends the session: its advice, then the urgent signs again at once.
     ctx.retire(slot(session_id), advice)
@@ -440,7 +478,7 @@ async def resume(ctx: FlowContext, session_id: int, choice: b.Resume) -> None:
                 .execution_options(synchronize_session=False)
             )
             stage = Stage.EXERCISE
-        show(ctx, practice.id, stage, practice.step, renew=True)
+        show(ctx, user, practice.id, stage, practice.step, renew=True)
         return
     await sessions.abandon_open(ctx.s, user.id, ctx.now)
     ctx.retire(slot(practice.id))
@@ -471,7 +509,14 @@ async def hold_tick(ctx: FlowContext, session_id: int, step: int, seconds_left: 
     if found is None:
         return
     current = STEPS[step]
-    ctx.card(slot(session_id), view.holding(ctx.tr, current, seconds_left), _holding_keyboard(ctx, session_id, current))
+    user, _ = found
+    variant = current.exercise.variant_for(user.has_band is not False)
+    ctx.card(
+        slot(session_id),
+        view.holding(ctx.tr, current, variant, seconds_left),
+        _holding_keyboard(ctx, session_id, current),
+        media=media_key(user, current),
+    )
 
 
 async def hold_over(ctx: FlowContext, session_id: int, step: int) -> None:
@@ -486,7 +531,7 @@ async def hold_over(ctx: FlowContext, session_id: int, step: int) -> None:
     current = STEPS[step]
     await store.record_result(ctx.s, session_id, current.exercise.key, current.side, "done", ctx.now)
     following = STEPS[moved.step] if moved.step < END else None
-    show(ctx, session_id, moved.stage, moved.step, renew=True, lead=view.time_up(ctx.tr, current, following))
+    show(ctx, user, session_id, moved.stage, moved.step, renew=True, lead=view.time_up(ctx.tr, current, following))
 
 
 async def overdue_holds(s: AsyncSession, before: datetime) -> list[tuple[int, int, int]]:
@@ -518,8 +563,23 @@ async def show_current(ctx: FlowContext, user: User) -> bool:
         practice.stage = Stage.EXERCISE
         practice.hold_until = None
         stage = Stage.EXERCISE
-    show(ctx, practice.id, stage, practice.step, renew=True)
+    show(ctx, user, practice.id, stage, practice.step, renew=True)
     return True
+
+
+async def choose_hold(ctx: FlowContext, exercise_key: str, seconds: int) -> None:
+    """A hold length for a ranged hold: kept for next time; the open card shows it at once."""
+    user = await ctx.user()
+    exercise = BY_KEY.get(exercise_key)
+    tr = ctx.tr
+    if user is None or exercise is None or seconds not in exercise.dose.hold_choices():
+        ctx.answer(general_view.expired(tr))
+        return
+    ctx.answer(exercises_view.hold_saved(tr, exercise, seconds))
+    user.hold_seconds = {**user.hold_seconds, exercise.key: seconds}
+    practice = await store.open_session(ctx.s, user.id)
+    if practice is not None and practice.stage is Stage.EXERCISE and STEPS[practice.step].exercise.key == exercise.key:
+        show(ctx, user, practice.id, practice.stage, practice.step)
 
 
 async def carry_on(ctx: FlowContext, user: User) -> bool:
@@ -527,7 +587,7 @@ async def carry_on(ctx: FlowContext, user: User) -> bool:
     practice = await store.open_session(ctx.s, user.id)
     if practice is None or practice.local_date != local_today(ctx.now, user.timezone):
         return False
-    show(ctx, practice.id, practice.stage, practice.step, renew=True)
+    show(ctx, user, practice.id, practice.stage, practice.step, renew=True)
     return True
 
 

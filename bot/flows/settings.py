@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from bot import buttons as b
+from bot.domain.routine import ROUTINE
 from bot.effects import Button, Keyboard
 from bot.flows import onboarding, status
 from bot.flows.context import FlowContext
 from bot.i18n import NATIVE_NAMES, SUPPORTED
 from bot.services.planner import plan_next
+from bot.views import exercises as exercises_view
 from bot.views import general as general_view
 from bot.views import onboarding as onboarding_view
 from bot.views import settings as view
@@ -40,7 +42,7 @@ def _keyboard(ctx: FlowContext, user: User) -> Keyboard:
     return (
         (button(view.time_button(tr), b.SettingsChoice.TIME), button(view.zone_button(tr), b.SettingsChoice.TIMEZONE)),
         (button(view.days_button(tr), b.SettingsChoice.DAYS), button(view.language_button(tr), b.SettingsChoice.LANGUAGE)),
-        (button(view.band_button(tr), b.SettingsChoice.BAND),),
+        (button(view.band_button(tr), b.SettingsChoice.BAND), button(view.hold_button(tr), b.SettingsChoice.HOLD)),
         (pause,),
         (Button(view.flare_button(tr), b.FlareButton(b.FlareChoice.REPORT).pack()),),
     )
@@ -106,6 +108,14 @@ async def on_button(ctx: FlowContext, choice: b.SettingsChoice) -> None:
         )
     elif choice is b.SettingsChoice.BAND:
         ctx.send(onboarding_view.ask_band(tr), onboarding.band_keyboard(ctx))
+    elif choice is b.SettingsChoice.HOLD:
+        for exercise in ROUTINE:
+            choices = exercises_view.hold_choices(tr, exercise, hold_seconds=user.hold_seconds.get(exercise.key))
+            if choices:
+                ctx.send(
+                    exercises_view.hold_question(tr, exercise),
+                    (tuple(Button(label, b.HoldButton(exercise.key, s).pack()) for s, label in choices),),
+                )
     else:
         _pause(ctx, user, choice is b.SettingsChoice.PAUSE)
 

@@ -27,3 +27,7 @@ async def on_hurt(update: Update, ctx: FlowContext, button: b.HurtButton) -> Non
 
 async def on_resume(update: Update, ctx: FlowContext, button: b.ResumeButton) -> None:
     await session.resume(ctx, button.session, button.choice)
+
+
+async def on_hold(update: Update, ctx: FlowContext, button: b.HoldButton) -> None:
+    await session.choose_hold(ctx, button.exercise, button.seconds)

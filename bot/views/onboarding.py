@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 
 from bot.i18n import Translator
+from bot.views import exercises
 
 
 def welcome(tr: Translator, name: str) -> str:
@@ -88,19 +89,16 @@ def time_set(tr: Translator, at: time) -> str:
 
 
 def ask_band(tr: Translator) -> str:
-    return tr._(
-        "For the sessions you need a mat (a carpet or towel works), and a resistance band if you "
-        "have one. Do you have a resistance band?\n\n"
-        "No band? Exercises 5 and 7 then use your body weight instead."
-    )
+    """The equipment, named before the first session, and the band question."""
+    return "\n\n".join([exercises.equipment_note(tr), exercises.band_question(tr), exercises.no_band_note(tr)])
 
 
 def band_yes(tr: Translator) -> str:
-    return tr._("Yes, I have a band")
+    return exercises.band_answer_labels(tr)[0]
 
 
 def band_no(tr: Translator) -> str:
-    return tr._("No band")
+    return exercises.band_answer_labels(tr)[1]
 
 
 def ask_first(tr: Translator) -> str:

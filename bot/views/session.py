@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.domain.routine import Step
+from bot.domain.routine import Step, Variant
 from bot.i18n import Translator
+from bot.views import exercises
 
 
 def pain_question(tr: Translator, *, after: bool) -> str:
@@ -18,42 +19,26 @@ def pain_noted(tr: Translator, rating: int, *, after: bool) -> str:
     return tr._("Pain before: {rating}/10. Let's begin.", rating=rating)
 
 
-def step_card(tr: Translator, step: Step, *, second_side: bool, lead: str | None = None) -> str:
-    """A phone-sized card: which exercise, which side works, what to do, the dose."""
-    ex = step.exercise
-    lines: list[str] = []
-    if lead:
-        lines.append(lead)
-    lines.append(tr._("Exercise {number} of 7 · {title}", number=ex.number, title=tr._(ex.title)))
-    if step.side_label:
-        lines.append(tr._("Side: {side}", side=tr._(step.side_label)))
-    if not second_side:
-        lines.append("")
-        lines.extend(f"{i}. {tr._(line)}" for i, line in enumerate(ex.steps, 1))
-    lines.append("")
-    lines.append(tr._("Dose: {dose}", dose=tr._(ex.dose.describe())))
-    if not second_side:
-        lines.append(f"💡 {tr._(ex.safety)}")
-    return "\n".join(lines)
+def step_card(
+    tr: Translator, step: Step, *, variant: Variant, hold_seconds: int | None, lead: str | None = None
+) -> str:
+    """The step's card (the one-line cue on a second side), after an optional lead line."""
+    text = exercises.step_text(tr, step, variant=variant, hold_seconds=hold_seconds)
+    return f"{lead}\n\n{text}" if lead else text
 
 
-def holding(tr: Translator, step: Step, seconds_left: int) -> str:
-    title = tr._(step.exercise.title)
-    if step.side_label:
-        return tr._(
-            "⏱ Hold {title} ({side})\n{seconds} s to go. Breathe slowly.",
-            title=title,
-            side=tr._(step.side_label),
-            seconds=seconds_left,
-        )
-    return tr._("⏱ Hold {title}\n{seconds} s to go. Breathe slowly.", title=title, seconds=seconds_left)
+def holding(tr: Translator, step: Step, variant: Variant, seconds_left: int) -> str:
+    header = exercises.header(tr, step.exercise, variant)
+    side = exercises.side_line(tr, step)
+    countdown = tr.n_("⏱ {n} second to go. Breathe slowly.", "⏱ {n} seconds to go. Breathe slowly.", seconds_left)
+    return "\n".join(part for part in (header, side, countdown) if part)
 
 
 def time_up(tr: Translator, current: Step, following: Step | None) -> str:
     if following is None:
         return tr._("⏰ Time! Release slowly. That was the last one.")
     if following.exercise.key == current.exercise.key:
-        return tr._("⏰ Time! Release slowly and switch to the {side}.", side=tr._(following.side_label))
+        return tr._("⏰ Time! Release slowly and change sides.")
     return tr._("⏰ Time! Release slowly. Next exercise:")
 
 
@@ -87,56 +72,6 @@ def moved_on(tr: Translator) -> str:
 
 def session_ended(tr: Translator) -> str:
     return tr._("That session has ended.")
-
-
-def hurt_advice(tr: Translator) -> str:
-    return tr._(
-        "Okay, that one is logged as stopped for pain. Ease off and rest for a moment.\n\n"
-        "If pain spreads further down your leg, or you notice numbness or weakness, "
-        "stop for today and see a clinician.\n\nWhat would you like to do?"
-    )
-
-
-def hurt_go_on(tr: Translator) -> str:
-    return tr._("Go on to the next exercise")
-
-
-def hurt_end(tr: Translator) -> str:
-    return tr._("End the session")
-
-
-def hurt_nerve(tr: Translator) -> str:
-    return tr._("New numbness or weakness")
-
-
-def hurt_spreading(tr: Translator) -> str:
-    return tr._("Pain spreading down my leg")
-
-
-def going_on(tr: Translator) -> str:
-    return tr._("Going on gently.")
-
-
-def ending_here(tr: Translator) -> str:
-    return tr._("Ending the session here. Rest well.")
-
-
-def stopping_here(tr: Translator) -> str:
-    return tr._("Stopping the session here.")
-
-
-def outcome_line(tr: Translator, step: Step, outcome: str) -> str:
-    title = tr._(step.exercise.title)
-    marks = {"done": tr._("✅ done"), "skipped": tr._("⏭ skipped"), "stopped_pain": tr._("🛑 stopped (pain)")}
-    if step.side_label:
-        return tr._(
-            "{number}. {title}, {side}: {mark}",
-            number=step.exercise.number,
-            title=title,
-            side=tr._(step.side_label),
-            mark=marks[outcome],
-        )
-    return tr._("{number}. {title}: {mark}", number=step.exercise.number, title=title, mark=marks[outcome])
 
 
 def summary(tr: Translator, done: int, skipped: int, stopped: int, pain_before: int | None, pain_after: int) -> str:

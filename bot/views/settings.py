@@ -43,6 +43,10 @@ def band_button(tr: Translator) -> str:
     return tr._("🎗 Resistance band")
 
 
+def hold_button(tr: Translator) -> str:
+    return tr._("⏱ Hold length")
+
+
 def pause_button(tr: Translator) -> str:
     return tr._("⏸ Pause reminders")
 
