@@ -115,8 +115,10 @@ class Harness:
 
 
 @asynccontextmanager
-async def running_bot(db: Database, **settings: Any) -> AsyncIterator[Harness]:
-    fake = FakeTelegram()
+async def running_bot(db: Database, *, fake: FakeTelegram | None = None, **settings: Any) -> AsyncIterator[Harness]:
+    """The bot against the in-process emulator; pass `fake` to restart it against the same Telegram."""
+    own = fake is None
+    fake = fake or FakeTelegram()
     config = load_settings(bot_token=TOKEN, database_url=db.url, timer_scale=0.01, _env_file=None, **settings)
     runtime = Runtime(
         config,
@@ -131,4 +133,5 @@ async def running_bot(db: Database, **settings: Any) -> AsyncIterator[Harness]:
         yield harness
     finally:
         await runtime.stop()
-        await fake.aclose()
+        if own:
+            await fake.aclose()

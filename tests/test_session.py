@@ -4,7 +4,7 @@ import asyncio
 
 from sqlalchemy import select
 
-from bot.domain.routine import STEPS
+from bot.domain.routine import ROUTINE, STEPS
 from bot.domain.screening import QUESTIONS, emergency_questions
 from db.engine import Database
 from db.models import ExerciseResult, PracticeSession
@@ -43,20 +43,25 @@ async def test_full_session_every_dose_type_and_both_sides(db: Database) -> None
     async with running_bot(db) as h:
         alex = h.user()
         await _start_session(h, alex)
-        first = h.last_text(alex)
-        assert first.startswith("Exercise 1 of 7 · Knees to chest") and "Side: left leg" in first
-        assert "hold 20 seconds" in first
-        # The hold timer on the first step: it ends by itself and says to switch sides.
+        first = alex.last_bot_message()
+        assert first.text.startswith("Exercise 1 of 7 · Knees to chest")
+        assert "Left knee to chest" in first.text and "Hold 20 seconds" in first.text
+        assert first.attachment is not None and first.attachment.kind == "animation"
+        # The hold timer on the first step: it ends by itself and says to change sides.
         await h.press(alex, "⏱ Start 20 s timer")
-        assert "Hold Knees to chest" in h.last_text(alex)
-        await _wait_text(h, alex, "switch to the right leg")
-        await h.fake.wait_for(lambda: "Side: right leg" in h.last_text(alex), timeout=5)
+        assert "seconds to go" in h.last_text(alex)
+        await _wait_text(h, alex, "change sides")
+        await h.fake.wait_for(lambda: "Other side: Right knee to chest" in h.last_text(alex), timeout=5)
         seen_doses = set()
         for step in STEPS[1:]:
-            text = h.last_text(alex)
-            assert f"Exercise {step.exercise.number} of 7" in text, text
-            if step.side_label:
-                assert f"Side: {step.side_label}" in text
+            message = alex.last_bot_message()
+            text = message.text or ""
+            if step.first_side:
+                assert f"Exercise {step.exercise.number} of 7" in text, text
+            else:
+                assert "↔ Other side" in text and "Exercise" not in text, text  # a one-line cue
+            assert message.attachment is not None and message.attachment.kind == "animation"
+            assert message.attachment.filename == f"{step.exercise.key}.gif"
             seen_doses.add(step.exercise.dose.kind)
             await h.press(alex, "✅ Done")
         assert {"hold", "reps", "breaths"} == {str(k) for k in seen_doses}
@@ -69,8 +74,65 @@ async def test_full_session_every_dose_type_and_both_sides(db: Database) -> None
         practice = await _session(db)
         assert practice.status == "completed" and (practice.pain_before, practice.pain_after) == (3, 2)
         assert h.errors == []
-        # Telegram's limits held: no chat got more than a short burst per second.
+        # Telegram's limits held, and each illustration was uploaded once.
         assert h.fake.count_429 == 0
+        assert sorted(u.filename for u in h.fake.uploads) == sorted(f"{e.key}.gif" for e in ROUTINE)
+
+
+async def test_illustrations_upload_once_per_bot_across_users_and_restarts(db: Database) -> None:
+    async with running_bot(db) as h:
+        alex = h.user()
+        await _start_session(h, alex)
+        await h.press(alex, "✅ Done")
+        uploads = len(h.fake.uploads)
+        bob = h.user(2002, "Bob")
+        await _start_session(h, bob)
+        await h.press(bob, "✅ Done")
+        assert len(h.fake.uploads) == uploads == 1  # the first exercise, once
+        fake = h.fake
+    async with running_bot(db, fake=fake) as h:  # a restart, same Telegram
+        carol = h.user(3003, "Carol")
+        await _start_session(h, carol)
+        assert carol.last_bot_message().attachment is not None
+        assert len(h.fake.uploads) == 1
+
+
+async def test_no_band_user_sees_body_weight_versions(db: Database) -> None:
+    async with running_bot(db) as h:
+        alex = h.user()
+        await h.onboard(alex, band=False)
+        await h.press(alex, "▶️ Start now")
+        await h.press(alex, "3")
+        for step in STEPS:
+            if step.exercise.key == "hip_abduction_band":
+                break
+            await h.press(alex, "✅ Done")
+        card = alex.last_bot_message()
+        assert card.attachment is not None and card.attachment.filename == "hip_abduction_band-no_band.gif"
+        assert "band" not in card.text.split("\n")[0].lower() or "without" in card.text.lower()
+        await h.press(alex, "✅ Done")
+        await h.press(alex, "✅ Done")
+        assert await _results(db) == [(s.exercise.key, s.side, "done") for s in STEPS[: STEPS.index(step) + 2]]
+
+
+async def test_hold_length_is_chosen_once_and_used_by_the_timer(db: Database) -> None:
+    async with running_bot(db) as h:
+        alex = h.user()
+        await _start_session(h, alex)
+        for _ in range(4):  # to the seated hip stretch (30-60 s)
+            await h.press(alex, "✅ Done")
+        card = alex.last_bot_message()
+        assert "Seated hip stretch" in card.text and "✓ 30 s" in card.buttons
+        await h.press(alex, "45 s")
+        assert "⏱ Start 45 s timer" in alex.last_bot_message().buttons
+        user = await h.db_user(alex.user_id)
+        assert user is not None and user.hold_seconds == {"seated_hip": 45}
+        await h.press(alex, "⏱ Start 45 s timer")
+        practice = await _session(db)
+        assert practice.hold_until is not None
+        assert abs((practice.hold_until - h.now).total_seconds() - 45 * 0.01) < 0.05
+        await h.say(alex, "/settings")
+        assert "⏱ Hold length" in alex.last_bot_message().buttons
 
 
 async def test_skip_and_stop_for_pain(db: Database) -> None:
@@ -185,7 +247,7 @@ async def test_restart_mid_session_then_resume(db: Database) -> None:
         await h.say(alex, "/stretch")
         assert "in progress" in h.last_text(alex)
         await h.press(alex, "▶️ Continue")
-        assert h.last_text(alex).startswith("Exercise 2 of 7") and "right leg" in h.last_text(alex)
+        assert h.last_text(alex).startswith("↔ Other side: Right ankle on your left knee")
         for _ in STEPS[3:]:
             await h.press(alex, "✅ Done")
         await h.press(alex, "3")

@@ -11,9 +11,10 @@ import asyncio
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
+from telegram.error import BadRequest
 
 from bot.renderers import Illustration, illustration
 from bot.services.store import upsert
@@ -21,6 +22,11 @@ from db.engine import Database
 from db.models import MediaFile, utcnow
 
 log = logging.getLogger(__name__)
+
+
+def is_stale_file(exc: BadRequest) -> bool:
+    text = str(exc).lower()
+    return "wrong file identifier" in text or "file reference" in text or "wrong remote file" in text
 
 
 class MediaStore:
@@ -52,10 +58,19 @@ class MediaStore:
         return await illustration(key)
 
     async def send(self, chat_id: int, key: str, caption: str, markup: InlineKeyboardMarkup | None) -> Message:
-        """Send the illustration with its caption; upload it only if no file_id is known."""
+        """Send the illustration with its caption; upload it only if no file_id is known.
+
+        A file_id Telegram no longer accepts (the bot's files were reset) is forgotten and
+        the file uploaded again, once."""
         known = await self.file_id(key)
         if known is not None:
-            return await self.bot.send_animation(chat_id, known, caption=caption, reply_markup=markup)
+            try:
+                return await self.bot.send_animation(chat_id, known, caption=caption, reply_markup=markup)
+            except BadRequest as exc:
+                if not is_stale_file(exc):
+                    raise
+                log.warning("illustration %s: Telegram no longer knows its file_id; uploading again", key)
+                await self.forget(key)
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
             known = await self.file_id(key)
@@ -80,6 +95,12 @@ class MediaStore:
     async def upload_id(self, key: str) -> str | None:
         """A file_id for editMessageMedia; uploading needs a message, so None if unknown."""
         return await self.file_id(key)
+
+    async def forget(self, key: str) -> None:
+        self._ids.pop(key, None)
+        self._writes.pop(key, None)
+        async with self.db.session() as s:
+            await s.execute(delete(MediaFile).where(MediaFile.bot_id == self.bot.id, MediaFile.media_key == key))
 
     def _learn(self, key: str, message: Message) -> None:
         media: Any = message.animation or message.document or message.video

@@ -38,7 +38,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.effects import Answer, Card, Edit, Effect, Keyboard, Priority, Retire, Send, SendFile
 from bot.pipeline import outbox
-from bot.pipeline.media import MediaStore
+from bot.pipeline.media import MediaStore, is_stale_file
 from bot.pipeline.outbox import Item
 from bot.pipeline.slots import SlotEntry, SlotStore
 from bot.renderers import render
@@ -499,7 +499,9 @@ class Sender:
                 text = str(exc).lower()
                 if NOT_MODIFIED in text:
                     return
-                if not any(g in text for g in GONE):
+                if is_stale_file(exc) and card.media:
+                    await self.media.forget(card.media)
+                elif not any(g in text for g in GONE):
                     raise
         if want == "animation":
             assert card.media is not None
