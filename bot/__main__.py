@@ -133,10 +133,15 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(serve(settings, args.mode))
     except (NetworkError, InvalidToken) as exc:
         # PTB's InvalidToken quotes the token itself: redact what bypasses logging too.
-        print(f"stretch-coach: cannot reach Telegram: {type(exc).__name__}: {redact(str(exc))}", file=sys.stderr)
+        print(
+            f"stretch-coach: cannot reach Telegram: {type(exc).__name__}: {redact(str(exc))}", file=sys.stderr
+        )
         return EXIT_TELEGRAM
     except OSError as exc:
-        print(f"stretch-coach: cannot listen on {settings.listen}:{settings.port}: {exc.strerror}", file=sys.stderr)
+        print(
+            f"stretch-coach: cannot listen on {settings.listen}:{settings.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
         return EXIT_PORT
     return 0
 
@@ -179,7 +184,9 @@ async def serve(settings: Settings, mode: str) -> None:
             log.info("webhook: listening on %s:%s%s", settings.listen, server.port, urlsplit(url).path or "/")
         else:
             assert runtime.app.updater is not None
-            await runtime.app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, error_callback=runtime.polling_error)
+            await runtime.app.updater.start_polling(
+                allowed_updates=ALLOWED_UPDATES, error_callback=runtime.polling_error
+            )
             log.info("polling for updates")
         await stop.wait()
         log.info("stopping")

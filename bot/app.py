@@ -120,7 +120,9 @@ class Runtime:
         await self._recover()
         if self.jobs and self.app.job_queue is not None:
             jq = self.app.job_queue
-            jq.run_repeating(self._dispatch_tick, self.settings.dispatch_interval_seconds, first=1.0, name="dispatch")
+            jq.run_repeating(
+                self._dispatch_tick, self.settings.dispatch_interval_seconds, first=1.0, name="dispatch"
+            )
             jq.run_repeating(self._sweep, SWEEP_SECONDS, first=SWEEP_SECONDS, name="sweep")
             jq.run_repeating(self._hold_sweep, HOLD_SWEEP_SECONDS, first=HOLD_SWEEP_SECONDS, name="holds")
             jq.run_repeating(self._prune, PRUNE_SECONDS, first=60.0, name="prune")
@@ -139,7 +141,9 @@ class Runtime:
         """The command menu in every language, English as the default."""
         try:
             for locale in SUPPORTED:
-                commands = [BotCommand(name, text) for name, text in views.general.commands(translator(locale))]
+                commands = [
+                    BotCommand(name, text) for name, text in views.general.commands(translator(locale))
+                ]
                 code = None if locale == "en" else locale
                 await self.bot.set_my_commands(commands, language_code=code)
         except TelegramError as exc:
@@ -226,4 +230,3 @@ class Runtime:
             await asyncio.sleep(0.005)
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError("the bot did not settle")
-

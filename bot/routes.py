@@ -32,6 +32,7 @@ COMMANDS: dict[str, Handler] = {
     "cancel": general.cmd_cancel,
     "stretch": session.cmd_stretch,
     "progress": progress.cmd_progress,
+    "report": progress.cmd_report,
     "settings": settings.cmd_settings,
     "pause": settings.cmd_pause,
     "resume": settings.cmd_resume,
@@ -78,7 +79,13 @@ async def route(update: Update, ctx: FlowContext) -> None:
         await general.on_member_change(update, ctx)
         return
     user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or update.edited_message or update.channel_post or update.edited_channel_post:
+    if (
+        user is None
+        or chat is None
+        or update.edited_message
+        or update.channel_post
+        or update.edited_channel_post
+    ):
         return
     ctx.who = Sender(user.id, chat.id, user.first_name or "", user.language_code)
     query = update.callback_query
@@ -109,7 +116,9 @@ async def _button(update: Update, ctx: FlowContext) -> None:
     assert query is not None
     ctx.query_id = query.id
     message = query.message
-    own_chat = message is not None and message.chat.type == "private" and message.chat.id == query.from_user.id
+    own_chat = (
+        message is not None and message.chat.type == "private" and message.chat.id == query.from_user.id
+    )
     button = b.parse(query.data) if own_chat else None
     handler = BUTTONS.get(type(button)) if button is not None else None
     if handler is None:

@@ -102,7 +102,9 @@ class User(Base):
         state_column(OnboardingStep), default=OnboardingStep.WELCOME
     )
     screen_index: Mapped[int] = mapped_column(SmallInteger, default=0)  # first version only
-    screen_status: Mapped[ScreenStatus] = mapped_column(state_column(ScreenStatus), default=ScreenStatus.PENDING)
+    screen_status: Mapped[ScreenStatus] = mapped_column(
+        state_column(ScreenStatus), default=ScreenStatus.PENDING
+    )
     # The current round of red-flag questions (keys, in order) and its answers so far.
     screen_round: Mapped[list[str] | None] = mapped_column(JSON)
     screen_answers: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
@@ -254,6 +256,19 @@ class ScreeningAnswer(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Pause(Base):
+    """A stretch of days the program was paused: by the user, or by a safety stop."""
+
+    __tablename__ = "pauses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    # user | emergency | doctor_today | doctor_first
+    reason: Mapped[str] = mapped_column(String(16))
+
+
 class InboxUpdate(Base):
     """Every Telegram update, stored before Telegram is told it arrived.
 
@@ -330,4 +345,4 @@ class MediaFile(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-ALL_USER_TABLES = (ExerciseResult, PracticeSession, ReminderLog, PhaseChange, ScreeningAnswer, User)
+ALL_USER_TABLES = (ExerciseResult, PracticeSession, ReminderLog, PhaseChange, ScreeningAnswer, Pause, User)

@@ -55,9 +55,8 @@ async def test_progress_for_a_new_user_is_friendly_without_a_picture(db: Databas
         await h.onboard(alex)
         await h.press(alex, "Wait for my reminder")
         await h.say(alex, "/progress")
-        texts = h.texts(alex)
-        assert "day 1 of 21" in texts[-2] and "Sessions completed: 0" in texts[-2]
-        assert "picture will appear" in texts[-1]
+        text = h.texts(alex)[-1]
+        assert "Day 1 of 21" in text and "0 sessions completed" in text and "picture will appear" in text
         assert not any(m.attachments for m in alex.bot_messages())
         assert h.errors == []
 
@@ -72,10 +71,10 @@ async def test_progress_with_thirty_days_shows_streaks_trend_and_picture(db: Dat
         photo = alex.last_bot_message()
         assert photo.attachment is not None and photo.attachment.data[:8] == b"\x89PNG\r\n\x1a\n"
         text = h.texts(alex)[-2]
-        assert f"Sessions completed: {completed}" in text
-        assert "Current streak: 4 days" in text  # days 4..1 ago; today not done yet
-        assert "Pain: first 7/10" in text
-        assert "meaningful improvement" in text
+        assert f"{completed} sessions completed" in text
+        assert "4 days in a row" in text  # days 4..1 ago; today not done yet
+        assert "Pain before sessions: 7" in text and "Pain after sessions: 6" in text
+        assert "meaningful improvement" in text and "Habit strength" in text
         assert "scold" not in text.lower() and "missed" not in text.lower()
 
 
@@ -99,7 +98,8 @@ async def test_incomplete_sessions_do_not_count_for_the_streak(db: Database) -> 
                 )
         await h.say(alex, "/progress")
         text = h.texts(alex)[-2]
-        assert "Current streak: 0 days · longest: 1" in text and "Sessions completed: 1" in text
+        assert "A new run starts with your next session (best so far: 1 day)" in text
+        assert "1 session completed" in text
 
 
 async def test_export_contains_everything_about_the_user(db: Database) -> None:

@@ -135,7 +135,13 @@ class FlowContext:
             self.emit(Edit(text, message_id=self.pressed_message_id, keyboard=keyboard))
 
     def card(
-        self, slot: str, text: str, keyboard: Keyboard | None = None, *, media: str | None = None, renew: bool = False
+        self,
+        slot: str,
+        text: str,
+        keyboard: Keyboard | None = None,
+        *,
+        media: str | None = None,
+        renew: bool = False,
     ) -> None:
         self.emit(Card(slot, text, keyboard, media, renew))
 

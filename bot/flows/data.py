@@ -42,13 +42,25 @@ def _row(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
 async def export_data(s: AsyncSession, user: User) -> dict[str, Any]:
     """Everything stored about the user; the format is documented in the README."""
     sessions = (
-        (await s.execute(select(PracticeSession).where(PracticeSession.user_id == user.id).order_by(PracticeSession.started_at)))
+        (
+            await s.execute(
+                select(PracticeSession)
+                .where(PracticeSession.user_id == user.id)
+                .order_by(PracticeSession.started_at)
+            )
+        )
         .scalars()
         .all()
     )
     ids = [p.id for p in sessions]
     results = (
-        (await s.execute(select(ExerciseResult).where(ExerciseResult.session_id.in_(ids)).order_by(ExerciseResult.recorded_at)))
+        (
+            await s.execute(
+                select(ExerciseResult)
+                .where(ExerciseResult.session_id.in_(ids))
+                .order_by(ExerciseResult.recorded_at)
+            )
+        )
         .scalars()
         .all()
         if ids

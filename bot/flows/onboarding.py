@@ -15,6 +15,7 @@ from datetime import time
 from enum import StrEnum
 
 from bot import buttons as b
+from bot.domain import phases as phase_rules
 from bot.domain.schedule import local_today
 from bot.domain.timeparse import (
     describe_zone,
@@ -25,7 +26,6 @@ from bot.domain.timeparse import (
     timezone_from_location,
 )
 from bot.effects import Button, Keyboard, ReplyKeyboard
-from bot.domain import phases as phase_rules
 from bot.flows import phases, screening, session, status
 from bot.flows.context import FlowContext
 from bot.i18n import pick_locale
@@ -173,7 +173,11 @@ async def start(ctx: FlowContext) -> None:
     who = ctx.who
     assert who is not None
     user = await store.get_or_create_user(
-        ctx.s, who.telegram_id, who.chat_id, who.first_name, ctx.settings.default_timezone,
+        ctx.s,
+        who.telegram_id,
+        who.chat_id,
+        who.first_name,
+        ctx.settings.default_timezone,
         locale=pick_locale(who.language_code),
     )
     ctx.use_user(user)
@@ -306,7 +310,9 @@ async def on_band(ctx: FlowContext, has_band: bool) -> None:
         return
     ctx.answer()
     user.has_band = has_band
-    ctx.edit_pressed(general_view.settled(view.ask_band(tr), view.band_yes(tr) if has_band else view.band_no(tr)))
+    ctx.edit_pressed(
+        general_view.settled(view.ask_band(tr), view.band_yes(tr) if has_band else view.band_no(tr))
+    )
     if not advance(ctx, user, Event.BAND_SET):
         ctx.send(view.band_saved(tr, has_band))
 

@@ -98,7 +98,13 @@ async def before_ratings(s: AsyncSession, user_id: int) -> list[tuple[date, int]
 
 
 def facts_for(
-    user: User, state: PhaseState, days: set[date], today: date, *, counted: int, ratings: list[tuple[date, int]]
+    user: User,
+    state: PhaseState,
+    days: set[date],
+    today: date,
+    *,
+    counted: int,
+    ratings: list[tuple[date, int]],
 ) -> PhaseFacts:
     chosen = tuple(sorted(user.weekdays))
     week = weeks = None
@@ -132,7 +138,9 @@ async def day_of(ctx: FlowContext, user: User, days: set[date], today: date) -> 
     )
 
 
-def send_lines(ctx: FlowContext, lines: tuple[Line, ...], facts_: PhaseFacts, lead: str | None = None) -> None:
+def send_lines(
+    ctx: FlowContext, lines: tuple[Line, ...], facts_: PhaseFacts, lead: str | None = None
+) -> None:
     """One message for the lines (with the check-in buttons when its question is among them)."""
     if not lines and not lead:
         return

@@ -1,78 +1,90 @@
-"""/progress: where the user stands, in words and a picture drawn at send time."""
+"""/progress and /report: where the user stands, in words, a picture and a clinician's page.
+
+The words come from the phase (header, next step, check-in buttons: bot/domain/phases)
+and from the history (habit strength, streaks that fit the phase, pain trends:
+bot/domain/streaks, habit_strength, trends). The picture and the PDF are drawn at send
+time from the history read here.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.domain import phases as rules
-from bot.domain.phases import Say
-from bot.domain.streaks import pain_trend, streaks
-from bot.flows import phases
+from bot.domain.habit_strength import habit_strength
+from bot.domain.phases import Phase, Say
+from bot.domain.streaks import phase_streak, this_week
+from bot.domain.trends import pain_trends
+from bot.flows import history, phases
 from bot.flows.context import FlowContext
+from bot.renderers import history_json
 from bot.services.planner import phase_state
 from bot.views import general as general_view
 from bot.views import phases as phase_view
-from bot.views import status as view
-from db.models import PracticeSession
+from bot.views import progress as view
+from bot.views import report as report_view
+from db.models import User
 
 
-async def show(ctx: FlowContext) -> None:
+async def _onboarded(ctx: FlowContext) -> User | None:
     user = await ctx.user()
     tr = ctx.tr
     if user is None or not user.onboarded:
         ctx.send(general_view.not_started(tr) if user is None else general_view.finish_onboarding(tr))
+        return None
+    return user
+
+
+async def show(ctx: FlowContext) -> None:
+    user = await _onboarded(ctx)
+    if user is None:
         return
-    rows = (
-        await ctx.s.execute(
-            select(
-                PracticeSession.local_date,
-                PracticeSession.status,
-                PracticeSession.pain_before,
-                PracticeSession.pain_after,
-            ).where(PracticeSession.user_id == user.id)
-        )
-    ).all()
+    tr = ctx.tr
     await phases.catch_up(ctx, user)
     facts, done_days, today = await phases.facts(ctx, user)
-    partial = {r.local_date for r in rows if r.status != "completed"} - done_days
-    total = sum(1 for r in rows if r.status == "completed")
-    summary = streaks(done_days, today, total)
-    ratings = [(r.local_date, r.pain_before) for r in rows if r.pain_before is not None and r.status != "abandoned"]
+    past = await history.load(ctx.s, user, ctx.now)
     state = phase_state(user)
-    lines = [phase_view.render_line(tr, rules.progress_header(state.phase), facts)]
-    lines.append(view.progress_streak(tr, summary.current, summary.longest))
-    lines.append(view.progress_total(tr, total))
-    trend = pain_trend(ratings, today)
-    if trend.first is None:
-        lines.append(view.pain_none(tr))
-    elif trend.recent_avg is None:
-        lines.append(view.pain_first_only(tr, trend.first))
+    lines: list[str | None] = []
+    if state.phase is Phase.HABIT:
+        assert facts.counted is not None
+        lines.append(view.habit_day_line(tr, facts.counted, today in done_days))
+    elif state.phase is Phase.MAINTENANCE:
+        lines.append(view.week_line(tr, this_week(past.log)))
     else:
-        lines.append(view.pain_trend(tr, trend.first, trend.recent_avg, trend.change or 0.0, trend.meaningful))
+        lines.append(phase_view.render_line(tr, rules.progress_header(state.phase), facts))
+    lines.append(view.habit_strength_line(tr, habit_strength(past.log)))
+    lines.append(view.streak_line(tr, phase_streak(past.log)))
+    lines.append(view.sessions_line(tr, past.completed))
+    trends = pain_trends(past.sessions, today)
+    lines.append(view.pain_line(tr, trends.before, "before"))
+    lines.append(view.pain_line(tr, trends.after, "after"))
     not_improved = facts.six_weeks is not None and not facts.six_weeks.improved
     six = rules.six_week_line(state.phase, not_improved)
     if six is not None:
         lines.append(phase_view.render_line(tr, six, facts))
     day = await phases.day_of(ctx, user, done_days, today)
-    step = rules.say(state.phase, day, Say.PROGRESS, never_practised=total == 0)
+    step = rules.say(
+        state.phase, day, Say.PROGRESS, never_practised=past.completed == 0 and not past.sessions
+    )
     lines.append("\n" + phase_view.render(tr, step, facts))
-    ctx.send("\n".join(lines), phases.checkin_keyboard(tr) if phase_view.has_checkin_buttons(step) else None)
-    pain = [
-        [r.local_date.isoformat(), r.pain_before, r.pain_after]
-        for r in rows
-        if r.pain_before is not None or r.pain_after is not None
-    ]
-    if not done_days and not partial and not pain:
-        ctx.send(view.picture_later(tr))
+    if not past.sessions:
+        lines.append(view.picture_later(tr))
+    ctx.send(
+        "\n".join(line for line in lines if line),
+        phases.checkin_keyboard(tr) if phase_view.has_checkin_buttons(step) else None,
+    )
+    if not past.sessions:
         return
     ctx.file(
         "progress_chart",
-        {
-            "locale": user.locale,
-            "today": today.isoformat(),
-            "practice_days": sorted(d.isoformat() for d in done_days),
-            "partial_days": sorted(d.isoformat() for d in partial),
-            "pain": pain,
-        },
+        {"locale": user.locale, "history": history_json(past)},
         caption=view.picture_caption(tr),
     )
+
+
+async def report(ctx: FlowContext) -> None:
+    """/report: a one-page PDF to show a clinician."""
+    user = await _onboarded(ctx)
+    if user is None:
+        return
+    data = await history.report_json(ctx.s, user, ctx.now, ctx.tr)
+    ctx.send(report_view.preparing(ctx.tr))
+    ctx.file("report", data, caption=report_view.caption(ctx.tr))

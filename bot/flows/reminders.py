@@ -52,7 +52,10 @@ def keyboard(tr: Translator, log_id: int) -> Keyboard:
 
     return (
         (button(view.start_now(tr), b.ReminderAction.START),),
-        (button(view.snooze_30(tr), b.ReminderAction.SNOOZE_30), button(view.snooze_60(tr), b.ReminderAction.SNOOZE_60)),
+        (
+            button(view.snooze_30(tr), b.ReminderAction.SNOOZE_30),
+            button(view.snooze_60(tr), b.ReminderAction.SNOOZE_60),
+        ),
         (
             button(view.skip_today(tr), b.ReminderAction.SKIP),
             Button(phase_view.flare_button(tr), b.FlareButton(b.FlareChoice.REPORT).pack()),
@@ -64,7 +67,9 @@ def followup_keyboard(tr: Translator) -> Keyboard:
     return tuple((Button(safety_view.followup_label(tr, a), b.FollowUpButton(a).pack()),) for a in FollowUp)
 
 
-async def claim_due(s: AsyncSession, settings: Settings, now: datetime, limit: int) -> tuple[list[Entry], ClaimReport]:
+async def claim_due(
+    s: AsyncSession, settings: Settings, now: datetime, limit: int
+) -> tuple[list[Entry], ClaimReport]:
     report = ClaimReport(lags=[])
     grace = timedelta(minutes=settings.reminder_grace_minutes)
     users = (
@@ -153,7 +158,11 @@ async def claim_due(s: AsyncSession, settings: Settings, now: datetime, limit: i
         entries.append(Entry(user.chat_id, Send(text, markup), Priority.BROADCAST, f"reminder:{log_id}"))
         if symptoms.followup_due(user.pain_rose_on, False, today):
             entries.append(
-                Entry(user.chat_id, Send(safety_view.followup_question(tr), followup_keyboard(tr)), Priority.BROADCAST)
+                Entry(
+                    user.chat_id,
+                    Send(safety_view.followup_question(tr), followup_keyboard(tr)),
+                    Priority.BROADCAST,
+                )
             )
             user.pain_rose_on = None
         assert report.lags is not None
@@ -255,4 +264,6 @@ async def on_button(ctx: FlowContext, log_id: int, action: b.ReminderAction) -> 
     minutes = int(action.value[1:])
     plan_snooze(user, ctx.now, minutes)
     ctx.edit_pressed(view.snoozed_note(tr, minutes))
-    ctx.send(view.snooze_until(tr, (ctx.now + timedelta(minutes=minutes)).astimezone(ZoneInfo(user.timezone))))
+    ctx.send(
+        view.snooze_until(tr, (ctx.now + timedelta(minutes=minutes)).astimezone(ZoneInfo(user.timezone)))
+    )

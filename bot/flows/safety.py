@@ -66,7 +66,7 @@ async def on_control(ctx: FlowContext, choice: b.ScreenControl) -> None:
     ctx.answer()
     way = CONTROLS[choice]
     ctx.edit_pressed(view.way_back_label(tr, way))
-    if screening.take_way_back(ctx, user, way) is ScreenStatus.CLEAR:
+    if await screening.take_way_back(ctx, user, way) is ScreenStatus.CLEAR:
         await _after_clear(ctx, user)
 
 

@@ -73,7 +73,9 @@ def ask(ctx: FlowContext, user: User) -> None:
     )
 
 
-def _begin(ctx: FlowContext, user: User, status: ScreenStatus, questions: Sequence[Question], intro: str) -> None:
+def _begin(
+    ctx: FlowContext, user: User, status: ScreenStatus, questions: Sequence[Question], intro: str
+) -> None:
     user.screen_status = status
     user.screen_round = [q.key for q in questions]
     user.screen_answers = {}
@@ -102,7 +104,9 @@ def resume_round(ctx: FlowContext, user: User) -> None:
     questions = current_round(user)
     if not user.screen_answers and user.onboarded and user.screen_status is ScreenStatus.PENDING:
         full = len(questions) == len(rules.full_screen())
-        ctx.send(view.screen_intro(ctx.tr, len(questions)) if full else view.update_intro(ctx.tr, len(questions)))
+        ctx.send(
+            view.screen_intro(ctx.tr, len(questions)) if full else view.update_intro(ctx.tr, len(questions))
+        )
     ask(ctx, user)
 
 
@@ -127,7 +131,9 @@ async def answer(ctx: FlowContext, user: User, key: str, yes: bool) -> Outcome |
     yes_label, no_label = view.answer_labels(tr)
     number = sum(1 for q in questions if q.key in user.screen_answers) + 1
     ctx.edit_pressed(
-        general_view.settled(view.question_prompt(tr, expected, number, len(questions)), yes_label if yes else no_label)
+        general_view.settled(
+            view.question_prompt(tr, expected, number, len(questions)), yes_label if yes else no_label
+        )
     )
     user.screen_answers = {**user.screen_answers, key: yes}
     result = rules.outcome(user.screen_answers, questions)
@@ -143,17 +149,22 @@ async def answer(ctx: FlowContext, user: User, key: str, yes: bool) -> Outcome |
         ctx.send(view.recheck_clear(tr, _triggers(user)) if recheck else view.screen_clear(tr))
         user.screen_round = None
         user.screen_answers = {}
+        if not user.paused:
+            await store.end_pause(ctx.s, user.id, local_today(ctx.now, user.timezone))
         return result
     # Stopped or paused: no reminders, no session, until a way back is taken.
     user.next_reminder_at = None
+    await store.start_pause(ctx.s, user.id, local_today(ctx.now, user.timezone), user.screen_status.value)
     await sessions.abandon_open(ctx.s, user.id, ctx.now)
     show_stop(ctx, user, first=True)
     return result
 
 
-def take_way_back(ctx: FlowContext, user: User, way: WayBack) -> ScreenStatus | None:
+async def take_way_back(ctx: FlowContext, user: User, way: WayBack) -> ScreenStatus | None:
     """Redo or "a clinician has cleared me"; the new status, or None (the stop again)."""
-    never_asked = [q for q in current_round(user) if q.key not in user.screen_answers] if user.screen_round else []
+    never_asked = (
+        [q for q in current_round(user) if q.key not in user.screen_answers] if user.screen_round else []
+    )
     status = rules.after_way_back(user.screen_status, way, never_asked)
     if status is None:
         show_stop(ctx, user)
@@ -164,6 +175,8 @@ def take_way_back(ctx: FlowContext, user: User, way: WayBack) -> ScreenStatus | 
         user.screen_status = status
         user.screen_round = None
         user.screen_answers = {}
+        if not user.paused:
+            await store.end_pause(ctx.s, user.id, local_today(ctx.now, user.timezone))
     elif way is WayBack.REDO_SCREEN:
         start(ctx, user)
     else:  # cleared, with questions this user was never asked

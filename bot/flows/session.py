@@ -22,14 +22,14 @@ from bot.domain.routine import BY_KEY, STEPS, Step, next_exercise_step
 from bot.domain.schedule import local_today
 from bot.domain.symptoms import HurtChoice
 from bot.effects import Button, Keyboard
-from bot.illustrations import IllustrationKey
 from bot.flows import phases, screening
 from bot.flows.context import FlowContext, HoldTimer
+from bot.illustrations import IllustrationKey
 from bot.services import sessions, store
 from bot.services.planner import plan_next
+from bot.views import exercises as exercises_view
 from bot.views import general as general_view
 from bot.views import safety as safety_view
-from bot.views import exercises as exercises_view
 from bot.views import session as view
 from db.models import PracticeSession, User
 from db.states import Stage
@@ -183,7 +183,9 @@ def _step_keyboard(ctx: FlowContext, user: User, session_id: int, step: Step) ->
             )
         )
     rows.append((button(view.done_button(tr), b.StepAction.DONE),))
-    rows.append((button(view.skip_button(tr), b.StepAction.SKIP), button(view.hurt_button(tr), b.StepAction.HURT)))
+    rows.append(
+        (button(view.skip_button(tr), b.StepAction.SKIP), button(view.hurt_button(tr), b.StepAction.HURT))
+    )
     return tuple(rows)
 
 
@@ -197,7 +199,12 @@ def _holding_keyboard(ctx: FlowContext, session_id: int, step: Step) -> Keyboard
 
 def _hurt_keyboard(ctx: FlowContext, session_id: int, step: Step) -> Keyboard:
     return tuple(
-        (Button(safety_view.hurt_choice_label(ctx.tr, choice), b.HurtButton(session_id, step.index, choice).pack()),)
+        (
+            Button(
+                safety_view.hurt_choice_label(ctx.tr, choice),
+                b.HurtButton(session_id, step.index, choice).pack(),
+            ),
+        )
         for choice in HurtChoice
     )
 
@@ -215,18 +222,30 @@ def show(
     """Put the session's current screen on its live card (with the step's illustration)."""
     tr = ctx.tr
     if stage is Stage.PAIN_BEFORE:
-        ctx.card(slot(session_id), view.pain_question(tr, after=False), _pain_keyboard(session_id, b.PainWhen.BEFORE), renew=renew)
+        ctx.card(
+            slot(session_id),
+            view.pain_question(tr, after=False),
+            _pain_keyboard(session_id, b.PainWhen.BEFORE),
+            renew=renew,
+        )
     elif stage is Stage.PAIN_AFTER:
         text = view.pain_question(tr, after=True)
         if lead:
             text = f"{lead}\n\n{text}"
         ctx.card(slot(session_id), text, _pain_keyboard(session_id, b.PainWhen.AFTER), renew=renew)
     elif stage is Stage.HURT:
-        ctx.card(slot(session_id), safety_view.hurt_prompt(tr), _hurt_keyboard(ctx, session_id, STEPS[step]), renew=renew)
+        ctx.card(
+            slot(session_id),
+            safety_view.hurt_prompt(tr),
+            _hurt_keyboard(ctx, session_id, STEPS[step]),
+            renew=renew,
+        )
     else:
         current = STEPS[step]
         variant = current.exercise.variant_for(user.has_band is not False)
-        text = view.step_card(tr, current, variant=variant, hold_seconds=user.hold_seconds.get(current.exercise.key), lead=lead)
+        text = view.step_card(
+            tr, current, variant=variant, hold_seconds=user.hold_seconds.get(current.exercise.key), lead=lead
+        )
         ctx.card(
             slot(session_id),
             text,
@@ -389,7 +408,7 @@ async def press(ctx: FlowContext, session_id: int, step: int, choice: b.StepActi
     owned = await _own_session(ctx, session_id)
     if owned is None:
         return
-    user, practice = owned
+    user, _ = owned
     action = STEP_ACTIONS[choice]
     current = STEPS[step]
     tr = ctx.tr
@@ -420,7 +439,9 @@ async def press(ctx: FlowContext, session_id: int, step: int, choice: b.StepActi
         if moved is None:
             ctx.answer(view.moved_on(tr))
             return
-        await store.record_result(ctx.s, session_id, current.exercise.key, current.side, "stopped_pain", ctx.now)
+        await store.record_result(
+            ctx.s, session_id, current.exercise.key, current.side, "stopped_pain", ctx.now
+        )
         ctx.answer()
         show(ctx, user, session_id, moved.stage, moved.step)
         return
@@ -428,7 +449,9 @@ async def press(ctx: FlowContext, session_id: int, step: int, choice: b.StepActi
     if moved is None:
         ctx.answer(general_view.already_done(tr))
         return
-    await store.record_result(ctx.s, session_id, current.exercise.key, current.side, OUTCOMES[action], ctx.now)
+    await store.record_result(
+        ctx.s, session_id, current.exercise.key, current.side, OUTCOMES[action], ctx.now
+    )
     ctx.answer()
     show(ctx, user, session_id, moved.stage, moved.step)
 
@@ -494,7 +517,12 @@ async def resume(ctx: FlowContext, session_id: int, choice: b.Resume) -> None:
 
 async def _holding(ctx: FlowContext, session_id: int, step: int) -> tuple[User, PracticeSession] | None:
     practice = await ctx.s.get(PracticeSession, session_id)
-    if practice is None or practice.status != "open" or practice.stage is not Stage.HOLDING or practice.step != step:
+    if (
+        practice is None
+        or practice.status != "open"
+        or practice.stage is not Stage.HOLDING
+        or practice.step != step
+    ):
         return None
     user = await ctx.s.get(User, practice.user_id)
     if user is None:
@@ -531,7 +559,15 @@ async def hold_over(ctx: FlowContext, session_id: int, step: int) -> None:
     current = STEPS[step]
     await store.record_result(ctx.s, session_id, current.exercise.key, current.side, "done", ctx.now)
     following = STEPS[moved.step] if moved.step < END else None
-    show(ctx, user, session_id, moved.stage, moved.step, renew=True, lead=view.time_up(ctx.tr, current, following))
+    show(
+        ctx,
+        user,
+        session_id,
+        moved.stage,
+        moved.step,
+        renew=True,
+        lead=view.time_up(ctx.tr, current, following),
+    )
 
 
 async def overdue_holds(s: AsyncSession, before: datetime) -> list[tuple[int, int, int]]:
@@ -578,7 +614,11 @@ async def choose_hold(ctx: FlowContext, exercise_key: str, seconds: int) -> None
     ctx.answer(exercises_view.hold_saved(tr, exercise, seconds))
     user.hold_seconds = {**user.hold_seconds, exercise.key: seconds}
     practice = await store.open_session(ctx.s, user.id)
-    if practice is not None and practice.stage is Stage.EXERCISE and STEPS[practice.step].exercise.key == exercise.key:
+    if (
+        practice is not None
+        and practice.stage is Stage.EXERCISE
+        and STEPS[practice.step].exercise.key == exercise.key
+    ):
         show(ctx, user, practice.id, practice.stage, practice.step)
 
 
@@ -599,4 +639,3 @@ async def cancel(ctx: FlowContext, user: User) -> bool:
     ctx.retire(slot(practice.id), view.ended_saved(ctx.tr))
     await sessions.abandon_open(ctx.s, user.id, ctx.now)
     return True
-

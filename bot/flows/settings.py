@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from bot import buttons as b
 from bot.domain.routine import ROUTINE
+from bot.domain.schedule import local_today
 from bot.effects import Button, Keyboard
 from bot.flows import onboarding, status
 from bot.flows.context import FlowContext
 from bot.i18n import NATIVE_NAMES, SUPPORTED
+from bot.services import store
 from bot.services.planner import plan_next
 from bot.views import exercises as exercises_view
 from bot.views import general as general_view
@@ -40,9 +42,18 @@ def _keyboard(ctx: FlowContext, user: User) -> Keyboard:
         else button(view.pause_button(tr), b.SettingsChoice.PAUSE)
     )
     return (
-        (button(view.time_button(tr), b.SettingsChoice.TIME), button(view.zone_button(tr), b.SettingsChoice.TIMEZONE)),
-        (button(view.days_button(tr), b.SettingsChoice.DAYS), button(view.language_button(tr), b.SettingsChoice.LANGUAGE)),
-        (button(view.band_button(tr), b.SettingsChoice.BAND), button(view.hold_button(tr), b.SettingsChoice.HOLD)),
+        (
+            button(view.time_button(tr), b.SettingsChoice.TIME),
+            button(view.zone_button(tr), b.SettingsChoice.TIMEZONE),
+        ),
+        (
+            button(view.days_button(tr), b.SettingsChoice.DAYS),
+            button(view.language_button(tr), b.SettingsChoice.LANGUAGE),
+        ),
+        (
+            button(view.band_button(tr), b.SettingsChoice.BAND),
+            button(view.hold_button(tr), b.SettingsChoice.HOLD),
+        ),
         (pause,),
         (Button(view.flare_button(tr), b.FlareButton(b.FlareChoice.REPORT).pack()),),
     )
@@ -50,7 +61,13 @@ def _keyboard(ctx: FlowContext, user: User) -> Keyboard:
 
 def _summary(ctx: FlowContext, user: User) -> str:
     text = view.summary(
-        ctx.tr, user.reminder_time, user.timezone, sorted(user.weekdays), user.paused, user.locale, user.has_band
+        ctx.tr,
+        user.reminder_time,
+        user.timezone,
+        sorted(user.weekdays),
+        user.paused,
+        user.locale,
+        user.has_band,
     )
     return f"{text}\n\n{status.next_reminder_line(ctx, user)}"
 
@@ -65,10 +82,14 @@ async def set_paused(ctx: FlowContext, paused: bool) -> None:
     user = await _onboarded(ctx)
     if user is None:
         return
-    _pause(ctx, user, paused)
+    await _pause(ctx, user, paused)
 
 
-def _pause(ctx: FlowContext, user: User, paused: bool) -> None:
+async def _pause(ctx: FlowContext, user: User, paused: bool) -> None:
+    if paused and not user.paused:
+        await store.start_pause(ctx.s, user.id, local_today(ctx.now, user.timezone), "user")
+    elif not paused and user.paused:
+        await store.end_pause(ctx.s, user.id, local_today(ctx.now, user.timezone))
     user.paused = paused
     plan_next(user, ctx.now)
     if paused:
@@ -81,7 +102,8 @@ def _days_keyboard(ctx: FlowContext, user: User) -> Keyboard:
     tr = ctx.tr
     days = user.weekdays
     row = [
-        Button(("✅ " if d in days else "") + tr.weekday(d), b.WeekdayButton(d, False).pack()) for d in range(7)
+        Button(("✅ " if d in days else "") + tr.weekday(d), b.WeekdayButton(d, False).pack())
+        for d in range(7)
     ]
     return (tuple(row[:4]), tuple(row[4:]), (Button(view.save(tr), b.WeekdayButton(0, True).pack()),))
 
@@ -110,14 +132,16 @@ async def on_button(ctx: FlowContext, choice: b.SettingsChoice) -> None:
         ctx.send(onboarding_view.ask_band(tr), onboarding.band_keyboard(ctx))
     elif choice is b.SettingsChoice.HOLD:
         for exercise in ROUTINE:
-            choices = exercises_view.hold_choices(tr, exercise, hold_seconds=user.hold_seconds.get(exercise.key))
+            choices = exercises_view.hold_choices(
+                tr, exercise, hold_seconds=user.hold_seconds.get(exercise.key)
+            )
             if choices:
                 ctx.send(
                     exercises_view.hold_question(tr, exercise),
                     (tuple(Button(label, b.HoldButton(exercise.key, s).pack()) for s, label in choices),),
                 )
     else:
-        _pause(ctx, user, choice is b.SettingsChoice.PAUSE)
+        await _pause(ctx, user, choice is b.SettingsChoice.PAUSE)
 
 
 async def on_weekday(ctx: FlowContext, day: int, save: bool) -> None:

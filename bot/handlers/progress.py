@@ -10,3 +10,7 @@ from bot.flows.context import FlowContext
 
 async def cmd_progress(update: Update, ctx: FlowContext) -> None:
     await progress.show(ctx)
+
+
+async def cmd_report(update: Update, ctx: FlowContext) -> None:
+    await progress.report(ctx)

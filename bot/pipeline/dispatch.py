@@ -59,7 +59,7 @@ class Dispatcher:
             self._task.cancel()
             try:
                 await self._task
-            except (asyncio.CancelledError, Exception):  # noqa: S110 - stopping anyway
+            except (asyncio.CancelledError, Exception):
                 pass
 
     async def drain(self) -> None:
@@ -83,7 +83,9 @@ class Dispatcher:
         """One claim: due users -> reminder rows, next occurrences and outbox, committed together."""
         now = self.now()
         async with self.db.session() as s:
-            entries, report = await claim_due(s, self.settings, now, limit or self.settings.dispatch_batch_size)
+            entries, report = await claim_due(
+                s, self.settings, now, limit or self.settings.dispatch_batch_size
+            )
             items = await outbox.add(s, entries, now)
         self.sender.submit(items)
         self.stats.runs += 1

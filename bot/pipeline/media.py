@@ -57,7 +57,9 @@ class MediaStore:
     async def _rendered(self, key: str) -> Illustration | None:
         return await illustration(key)
 
-    async def send(self, chat_id: int, key: str, caption: str, markup: InlineKeyboardMarkup | None) -> Message:
+    async def send(
+        self, chat_id: int, key: str, caption: str, markup: InlineKeyboardMarkup | None
+    ) -> Message:
         """Send the illustration with its caption; upload it only if no file_id is known.
 
         A file_id Telegram no longer accepts (the bot's files were reset) is forgotten and
@@ -100,7 +102,9 @@ class MediaStore:
         self._ids.pop(key, None)
         self._writes.pop(key, None)
         async with self.db.session() as s:
-            await s.execute(delete(MediaFile).where(MediaFile.bot_id == self.bot.id, MediaFile.media_key == key))
+            await s.execute(
+                delete(MediaFile).where(MediaFile.bot_id == self.bot.id, MediaFile.media_key == key)
+            )
 
     def _learn(self, key: str, message: Message) -> None:
         media: Any = message.animation or message.document or message.video

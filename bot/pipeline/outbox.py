@@ -55,10 +55,10 @@ async def add(s: AsyncSession, entries: Sequence[Entry], now: datetime) -> list[
         for e in entries
     ]
     ids = (
-        await s.execute(
-            insert(OutboxEffect).returning(OutboxEffect.id, sort_by_parameter_order=True), rows
-        )
-    ).scalars().all()
+        (await s.execute(insert(OutboxEffect).returning(OutboxEffect.id, sort_by_parameter_order=True), rows))
+        .scalars()
+        .all()
+    )
     return [Item(i, e.chat_id, e.priority, e.effect, e.track) for i, e in zip(ids, entries, strict=True)]
 
 
@@ -71,14 +71,18 @@ def _item(row: Any) -> Item:
 async def take_orphans(s: AsyncSession, now: datetime, limit: int = 500) -> list[Item]:
     """Rows whose lease ran out (their process died): take them over, oldest first."""
     rows = (
-        await s.execute(
-            select(OutboxEffect)
-            .where(OutboxEffect.lease_until <= now)
-            .order_by(OutboxEffect.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+        (
+            await s.execute(
+                select(OutboxEffect)
+                .where(OutboxEffect.lease_until <= now)
+                .order_by(OutboxEffect.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     if rows:
         await s.execute(
             update(OutboxEffect)

@@ -37,5 +37,7 @@ class InboxBot(ExtBot[None]):
             try:
                 await self.store_updates(updates)
             except Exception as exc:
-                raise NetworkError(f"could not store updates ({type(exc).__name__}); fetching them again") from exc
+                raise NetworkError(
+                    f"could not store updates ({type(exc).__name__}); fetching them again"
+                ) from exc
         return updates

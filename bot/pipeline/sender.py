@@ -200,7 +200,7 @@ class Sender:
                 task.cancel()
                 try:
                     await task
-                except (asyncio.CancelledError, Exception):  # noqa: S110 - stopping anyway
+                except (asyncio.CancelledError, Exception):
                     pass
         self._loop_task = self._flush_task = None
         try:
@@ -211,7 +211,9 @@ class Sender:
                 async with self.db.session() as s:
                     await outbox.renew(s, held, self.now() - outbox.LEASE)
         except Exception as exc:
-            log.warning("sender: final bookkeeping failed (%s); the outbox keeps the rest", type(exc).__name__)
+            log.warning(
+                "sender: final bookkeeping failed (%s); the outbox keeps the rest", type(exc).__name__
+            )
 
     # ------------------------------------------------------------------ scheduling
 
@@ -361,13 +363,20 @@ class Sender:
             item.failing_since = now
         attempts = item.attempts
         if now - item.failing_since > MAX_AGE_SECONDS:
-            log.warning("giving up on %s for chat %s after %d attempts", item.effect.kind, item.chat_id, attempts)
+            log.warning(
+                "giving up on %s for chat %s after %d attempts", item.effect.kind, item.chat_id, attempts
+            )
             self.stats.failed += 1
             self._done_ids.append(item.id)
             return False
         self.stats.retried += 1
         delay = BACKOFF[min(attempts, len(BACKOFF) - 1)]
-        log.info("Telegram unreachable for chat %s (%s); retrying in %.1f s", item.chat_id, type(exc).__name__, delay)
+        log.info(
+            "Telegram unreachable for chat %s (%s); retrying in %.1f s",
+            item.chat_id,
+            type(exc).__name__,
+            delay,
+        )
         chat.not_before = now + delay
         item.attempts = attempts + 1
         heapq.heappush(self._deferred, (chat.not_before, item.chat_id))
@@ -575,7 +584,9 @@ class Sender:
                 for chat_id in blocked:
                     await outbox.remove_chat(s, chat_id)
                     await s.execute(
-                        update(User).where(User.chat_id == chat_id).values(blocked=True, next_reminder_at=None)
+                        update(User)
+                        .where(User.chat_id == chat_id)
+                        .values(blocked=True, next_reminder_at=None)
                     )
                 if reminders:
                     table = ReminderLog.__table__
@@ -599,4 +610,3 @@ class Sender:
             if self.on_blocked is not None:
                 await self.on_blocked(chat_id)
         self._flushed.set()
-

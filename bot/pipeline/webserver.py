@@ -68,7 +68,9 @@ def build_web_app(
             await accept(update, body.decode())
         except Exception as exc:
             # Not stored, so not acknowledged: Telegram will deliver it again.
-            log.warning("webhook update %s not stored (%s); Telegram will retry", update.update_id, type(exc).__name__)
+            log.warning(
+                "webhook update %s not stored (%s); Telegram will retry", update.update_id, type(exc).__name__
+            )
             return Response(status_code=503)
         return Response(status_code=200)
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy import func as sql_func
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from telegram import Bot, Update
@@ -184,14 +184,19 @@ class Worker:
             if update.callback_query is not None:
                 entries.append(Entry(chat.id, Answer(update.callback_query.id)))
             entries.append(
-                Entry(chat.id, Send(tr._("Sorry, something went wrong on my side. Please try again in a moment.")))
+                Entry(
+                    chat.id,
+                    Send(tr._("Sorry, something went wrong on my side. Please try again in a moment.")),
+                )
             )
         try:
             async with self.db.session() as s:
                 await inbox.mark_failed(s, update.update_id, type(exc).__name__, self.now())
                 items = await outbox.add(s, entries, self.now())
         except Exception as second:
-            log.warning("could not record the failure of update %s: %s", update.update_id, type(second).__name__)
+            log.warning(
+                "could not record the failure of update %s: %s", update.update_id, type(second).__name__
+            )
             return
         self.submit(items)
 

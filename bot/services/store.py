@@ -39,7 +39,13 @@ async def get_user(session: AsyncSession, telegram_id: int) -> User | None:
 
 
 async def get_or_create_user(
-    session: AsyncSession, telegram_id: int, chat_id: int, first_name: str, timezone: str, *, locale: str = "en"
+    session: AsyncSession,
+    telegram_id: int,
+    chat_id: int,
+    first_name: str,
+    timezone: str,
+    *,
+    locale: str = "en",
 ) -> User:
     stmt = insert_ignoring_duplicates(session, User).values(
         telegram_id=telegram_id,
@@ -207,3 +213,22 @@ async def upsert(s: AsyncSession, model: Any, rows: list[dict[str, Any]], keys: 
         index_elements=list(keys), set_={c: getattr(stmt.excluded, c) for c in columns}
     )
     await s.execute(stmt, rows)
+
+
+async def start_pause(session: AsyncSession, user_id: int, on: date, reason: str) -> None:
+    """Open a pause unless one is open already (a second reason does not restart it)."""
+    from db.models import Pause
+
+    open_pause = await session.scalar(
+        select(Pause.id).where(Pause.user_id == user_id, Pause.ended_on.is_(None)).limit(1)
+    )
+    if open_pause is None:
+        session.add(Pause(user_id=user_id, started_on=on, reason=reason))
+
+
+async def end_pause(session: AsyncSession, user_id: int, on: date) -> None:
+    from db.models import Pause
+
+    await session.execute(
+        update(Pause).where(Pause.user_id == user_id, Pause.ended_on.is_(None)).values(ended_on=on)
+    )

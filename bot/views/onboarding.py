@@ -64,10 +64,6 @@ def zone_not_found(tr: Translator, text: str) -> str:
     )
 
 
-def zone_choices(tr: Translator) -> str:
-    return tr._("Which one do you mean?")
-
-
 def zone_not_at_location(tr: Translator) -> str:
     return tr._("I couldn't find a time zone there. Type your city instead, or tap “Pick UTC offset”.")
 
@@ -90,7 +86,9 @@ def time_set(tr: Translator, at: time) -> str:
 
 def ask_band(tr: Translator) -> str:
     """The equipment, named before the first session, and the band question."""
-    return "\n\n".join([exercises.equipment_note(tr), exercises.band_question(tr), exercises.no_band_note(tr)])
+    return "\n\n".join(
+        [exercises.equipment_note(tr), exercises.band_question(tr), exercises.no_band_note(tr)]
+    )
 
 
 def band_yes(tr: Translator) -> str:
@@ -114,7 +112,9 @@ def wait_for_reminder(tr: Translator) -> str:
 
 
 def first_later(tr: Translator, at: time) -> str:
-    return tr._("Great. I'll remind you at {time}. Send /stretch any time you want to start sooner.", time=tr.time(at))
+    return tr._(
+        "Great. I'll remind you at {time}. Send /stretch any time you want to start sooner.", time=tr.time(at)
+    )
 
 
 def band_saved(tr: Translator, has_band: bool) -> str:

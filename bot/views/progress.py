@@ -28,7 +28,7 @@ __all__ = [
 def habit_strength_line(tr: Translator, strength: float) -> str:
     """Habit strength as a percentage (see bot.domain.habit_strength)."""
     return tr._(
-        "💪 Habit strength: {percent}. A missed day dents it, practice builds it back.",
+        "💪 Habit strength: {percent}. Every session builds it; a day off only dents it.",
         percent=tr.percent(round(max(0.0, min(1.0, strength)), 2)),
     )
 
@@ -180,3 +180,7 @@ def pain_line(tr: Translator, trend: SeriesTrend, series: Literal["before", "aft
 
 def picture_caption(tr: Translator) -> str:
     return tr._("Your practice days, pain before and after, and habit strength.")
+
+
+def picture_later(tr: Translator) -> str:
+    return tr._("Your picture will appear here once you've done a session.")

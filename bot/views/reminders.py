@@ -4,28 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain.phases import HABIT_DAYS
 from bot.i18n import Translator
-
-
-def habit(tr: Translator, day: int) -> str:
-    return tr._("Time to stretch 🧘 Day {day} of {total}. About 15-20 minutes on your mat.", day=day, total=HABIT_DAYS)
-
-
-def maintenance(tr: Translator, done: int, target: int) -> str:
-    return tr._("It's a stretch day 🧘 This week: {done} of {target} sessions so far.", done=done, target=target)
-
-
-def daily(tr: Translator) -> str:
-    return tr._("Time for today's stretches 🧘 About 15-20 minutes on your mat.")
-
-
-def checkin(tr: Translator) -> str:
-    return tr._("Time for your stretches 🧘 It's also check-in day: one quick question just below.")
-
-
-def snoozed(tr: Translator, text: str) -> str:
-    return tr._("Here's the reminder you snoozed. {reminder}", reminder=text)
 
 
 def start_now(tr: Translator) -> str:

@@ -9,8 +9,12 @@ from bot.views import exercises
 
 def pain_question(tr: Translator, *, after: bool) -> str:
     if after:
-        return tr._("How strong is your pain now, after the session?\n0 = none, 10 = the worst you can imagine.")
-    return tr._("How strong is your pain right now, before we start?\n0 = none, 10 = the worst you can imagine.")
+        return tr._(
+            "How strong is your pain now, after the session?\n0 = none, 10 = the worst you can imagine."
+        )
+    return tr._(
+        "How strong is your pain right now, before we start?\n0 = none, 10 = the worst you can imagine."
+    )
 
 
 def pain_noted(tr: Translator, rating: int, *, after: bool) -> str:
@@ -30,7 +34,9 @@ def step_card(
 def holding(tr: Translator, step: Step, variant: Variant, seconds_left: int) -> str:
     header = exercises.header(tr, step.exercise, variant)
     side = exercises.side_line(tr, step)
-    countdown = tr.n_("⏱ {n} second to go. Breathe slowly.", "⏱ {n} seconds to go. Breathe slowly.", seconds_left)
+    countdown = tr.n_(
+        "⏱ {n} second to go. Breathe slowly.", "⏱ {n} seconds to go. Breathe slowly.", seconds_left
+    )
     return "\n".join(part for part in (header, side, countdown) if part)
 
 
@@ -74,10 +80,17 @@ def session_ended(tr: Translator) -> str:
     return tr._("That session has ended.")
 
 
-def summary(tr: Translator, done: int, skipped: int, stopped: int, pain_before: int | None, pain_after: int) -> str:
+def summary(
+    tr: Translator, done: int, skipped: int, stopped: int, pain_before: int | None, pain_after: int
+) -> str:
     lines = [
         tr._("Session finished. Well done for showing up."),
-        tr._("✅ done: {done}   ⏭ skipped: {skipped}   🛑 stopped: {stopped}", done=done, skipped=skipped, stopped=stopped),
+        tr._(
+            "✅ done: {done}   ⏭ skipped: {skipped}   🛑 stopped: {stopped}",
+            done=done,
+            skipped=skipped,
+            stopped=stopped,
+        ),
     ]
     if pain_before is not None:
         lines.append(tr._("Pain: {before} → {after}", before=pain_before, after=pain_after))

@@ -8,7 +8,13 @@ from bot.i18n import NATIVE_NAMES, Translator
 
 
 def summary(
-    tr: Translator, at: time | None, zone: str, days: list[int], paused: bool, locale: str, has_band: bool | None
+    tr: Translator,
+    at: time | None,
+    zone: str,
+    days: list[int],
+    paused: bool,
+    locale: str,
+    has_band: bool | None,
 ) -> str:
     weekdays = tr.list([tr.weekday(d) for d in days]) if days else tr._("none")
     lines = [

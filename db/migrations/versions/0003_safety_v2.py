@@ -62,7 +62,9 @@ def upgrade() -> None:
     ):
         latest.setdefault(user_id, {})[key] = bool(answer)
     last_reason: dict[int, str] = {}
-    for user_id, reason in bind.execute(sa.select(changes.c.user_id, changes.c.reason).order_by(changes.c.id)):
+    for user_id, reason in bind.execute(
+        sa.select(changes.c.user_id, changes.c.reason).order_by(changes.c.id)
+    ):
         last_reason[user_id] = reason
     for user_id, status, phase in bind.execute(sa.select(users.c.id, users.c.screen_status, users.c.phase)):
         moved = migrate(status, latest.get(user_id, {}))
