@@ -8,6 +8,7 @@ import sys
 
 from tgemu.demo import describe, numbering
 from tests.botproc import ROOT
+from bot.domain.screening import QUESTIONS
 from tgemu import tiny_png
 from tgemu.core import Attachment
 
@@ -83,26 +84,28 @@ async def test_a_short_journey_in_the_terminal() -> None:
             banner = await console.expect("Start with /start.")
             assert "Hold timers run 40x faster" in banner and "loc " in banner
             await console.send("/start", "[1] Let's go")
-            await console.send("1", "not medical advice")
-            await console.send("1", "1/9.")
-            for question in range(2, 10):
-                shown = await console.send("2", f"{question}/9.")
+            await console.send("1", "not a doctor")
+            total = len(QUESTIONS)
+            await console.send("1", f"Question 1 of {total}:")
+            for question in range(2, total + 1):
+                shown = await console.send("2", f"Question {question} of {total}:")
                 assert "👆 No" in shown
             await console.send("9", "(no button [9] on the latest message)")
             await console.send("2", "(keyboard: 📍 Share my location")
             await console.send("Berlin", "Time zone set: Europe/Berlin")
-            times = await console.expect("[10] 21:00")
-            assert "[1] 06:00  [2] 07:00  [3] 08:00" in times
-            await console.send("3", "Reminders at 08:00 your time.")
+            times = await console.expect("[10] 9:00")
+            assert "[3] 8:00" in times
+            await console.send("3", "Reminders at 8:00")
+            await console.send("1", "[1] ▶️ Start now")  # "Yes, I have a band"
             await console.send("1", "[0]  [1]  [2]")  # start now: the 0-10 pain scale
             step = await console.send("3", "[1] ⏱ Start 20 s timer  [2] ✅ Done")
             assert "Pain before: 3/10" in step and "Exercise 1 of 7 · Knees to chest" in step
-            assert "Side: left leg" in step
-            shown = await console.send("2", "Side: right leg")
-            assert "👆 ✅ Done" in shown and "✎ 1. Knees to chest, left leg: ✅ done" in shown
+            assert "[animation: knees_to_chest, " in step and "Left knee to chest" in step
+            shown = await console.send("2", "↔ Other side: Right knee to chest")
+            assert "👆 ✅ Done" in shown
             await console.expect("[4] 🛑 Stop - it hurts")
             # The 20 s hold takes half a second at 40x; the bot edits the countdown and moves on.
-            await console.send("1", "10 s to go")
+            await console.send("1", "10 seconds to go")
             await console.expect("Time! Release slowly. Next exercise:")
             await console.expect("Exercise 2 of 7")
             await console.send("/cancel", "Session ended.")
@@ -120,7 +123,7 @@ async def test_end_of_input_ends_the_demo_cleanly() -> None:
     console = await Console.start()
     try:
         await console.expect("Hold timers run 10x faster")
-        await console.send("/help", "/stretch - start or continue today's session")
+        await console.send("/help", "/stretch - Start or continue today's session")
         assert await console.finish() == 0
         assert console.output.rstrip().endswith("Bye! Nothing was kept.")
     finally:
@@ -135,5 +138,10 @@ def test_attachments_and_button_numbers_read_naturally() -> None:
     assert describe(Attachment("photo", "f1", png, "chart.png", "image/png")) == "photo: 72 KB PNG"
     doc = Attachment("document", "f2", b"{}" * 1500, "data.json", "application/json")
     assert describe(doc) == "document: data.json, 3 KB JSON"
+    from bot.illustrations import IllustrationKey, render
+
+    gif = render(IllustrationKey("bridge"))
+    line = describe(Attachment("animation", "f3", gif.data, gif.filename, "image/gif"))
+    assert line == f"animation: bridge, {gif.duration_s:.1f} s, {round(gif.size / 1024)} KB"
     assert numbering(["Yes", "No"]) == [1, 2]
     assert numbering([str(n) for n in range(11)]) == list(range(11))  # the pain scale types as-is

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import sys
 import tempfile
@@ -105,10 +106,29 @@ def _buttons(msg: StoredMessage) -> list[str]:
     return [button["text"] for row in rows for button in row]
 
 
+def _gif_seconds(data: bytes) -> float | None:
+    """A GIF's loop length, from its frame durations (None if it cannot be read)."""
+    try:
+        from PIL import Image, ImageSequence
+    except ImportError:
+        return None
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return sum(frame.info.get("duration", 0) for frame in ImageSequence.Iterator(image)) / 1000
+    except Exception:
+        return None
+
+
 def describe(attachment: Attachment) -> str:
-    """ "photo: 72 KB PNG" for a photo, "document: data.json, 3 KB JSON" for a file."""
+    """ "photo: 72 KB PNG" for a photo, "document: data.json, 3 KB JSON" for a file,
+    "animation: knees_to_chest, 2.8 s, 140 KB" for an exercise illustration."""
     data = attachment.data
     size = f"{max(1, round(len(data) / 1024))} KB"
+    if attachment.kind == "animation":
+        name = (attachment.filename or "animation").rsplit(".", 1)[0]
+        seconds = _gif_seconds(data)
+        length = f"{seconds:.1f} s, " if seconds else ""
+        return f"animation: {name}, {length}{size}"
     kind = (
         "PNG"
         if data.startswith(b"\x89PNG")
