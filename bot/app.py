@@ -7,10 +7,11 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, CallbackContext
+from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import views
@@ -72,7 +73,7 @@ class Runtime:
         builder = ApplicationBuilder().bot(bot).concurrent_updates(processor)
         if not polling:
             builder = builder.updater(None)
-        self.app: Application = builder.build()  # type: ignore[type-arg]
+        self.app: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         self.bot = bot
         self.sender = Sender(bot, db, rate=settings.send_rate_per_second, now=self.now)
         self.worker = Worker(
@@ -166,10 +167,10 @@ class Runtime:
 
     # ------------------------------------------------------------------ jobs
 
-    async def _dispatch_tick(self, _: CallbackContext) -> None:  # type: ignore[type-arg]
+    async def _dispatch_tick(self, _: object) -> None:
         self.dispatcher.kick()
 
-    async def _sweep(self, _: CallbackContext) -> None:  # type: ignore[type-arg]
+    async def _sweep(self, _: object) -> None:
         try:
             for update in await self.worker.pending(older_than=ORPHAN_AFTER):
                 await self.app.update_queue.put(update)
@@ -181,13 +182,13 @@ class Runtime:
         except Exception as exc:
             log.warning("sweep skipped: %s", type(exc).__name__)
 
-    async def _hold_sweep(self, _: CallbackContext) -> None:  # type: ignore[type-arg]
+    async def _hold_sweep(self, _: object) -> None:
         try:
             await self.timers.sweep()
         except Exception as exc:
             log.warning("hold sweep skipped: %s", type(exc).__name__)
 
-    async def _prune(self, _: CallbackContext) -> None:  # type: ignore[type-arg]
+    async def _prune(self, _: object) -> None:
         try:
             async with self.db.session() as s:
                 removed = await inbox.prune(s, self.now())

@@ -238,8 +238,12 @@ def code_problems(source_dir: Path | None = None) -> list[str]:
             ids = node.args[first : first + (2 if keyword == "n_" else 1)]
             for arg in ids:
                 where = f"{rel}:{node.lineno}: {keyword}()"
-                formatted = isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute)
-                if isinstance(arg, ast.JoinedStr | ast.BinOp) or (formatted and arg.func.attr == "format"):
+                formatted = (
+                    isinstance(arg, ast.Call)
+                    and isinstance(arg.func, ast.Attribute)
+                    and arg.func.attr == "format"
+                )
+                if isinstance(arg, ast.JoinedStr | ast.BinOp) or formatted:
                     problems.append(f"{where} takes a plain string message id, not a built one "
                                     "(pass values as named placeholders)")  # fmt: skip
                 elif isinstance(arg, ast.Constant) and isinstance(arg.value, str):
@@ -297,13 +301,13 @@ def sync_problems(template: Catalog | None = None) -> list[str]:
         header = dict(catalog.mime_headers).get("Plural-Forms", "")
         if header.replace(" ", "") != PLURAL_FORMS[locale].replace(" ", ""):
             problems.append(f"{where}: Plural-Forms is {header!r}, expected {PLURAL_FORMS[locale]!r}")
-        have = {_key(m): m for m in catalog if m.id}
-        for key in sorted(set(wanted) - set(have), key=str):
+        existing = {_key(m): m for m in catalog if m.id}
+        for key in sorted(set(wanted) - set(existing), key=str):
             problems.append(f"{where}: missing {_describe(key)} ({fix})")
-        for key in sorted(set(have) - set(wanted), key=str):
+        for key in sorted(set(existing) - set(wanted), key=str):
             problems.append(f"{where}: stale {_describe(key)}, no longer in the code ({fix})")
-        for key in sorted(set(have) & set(wanted), key=str):
-            if have[key].pluralizable != wanted[key].pluralizable or have[key].id != wanted[key].id:
+        for key in sorted(set(existing) & set(wanted), key=str):
+            if existing[key].pluralizable != wanted[key].pluralizable or existing[key].id != wanted[key].id:
                 problems.append(f"{where}: {_describe(key)} differs from the code's (plural?): {fix}")
     return problems
 

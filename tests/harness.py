@@ -115,7 +115,9 @@ class Harness:
 
 
 @asynccontextmanager
-async def running_bot(db: Database, *, fake: FakeTelegram | None = None, **settings: Any) -> AsyncIterator[Harness]:
+async def running_bot(
+    db: Database, *, fake: FakeTelegram | None = None, **settings: Any
+) -> AsyncIterator[Harness]:
     """The bot against the in-process emulator; pass `fake` to restart it against the same Telegram."""
     own = fake is None
     fake = fake or FakeTelegram()

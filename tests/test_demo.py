@@ -6,11 +6,11 @@ import asyncio
 import os
 import sys
 
-from tgemu.demo import describe, numbering
-from tests.botproc import ROOT
 from bot.domain.screening import QUESTIONS
+from tests.botproc import ROOT
 from tgemu import tiny_png
 from tgemu.core import Attachment
+from tgemu.demo import describe, numbering
 
 STEP_TIMEOUT = 10.0
 

@@ -4,10 +4,10 @@ from datetime import time
 
 from sqlalchemy import select
 
+from bot.buttons import TimeButton
 from bot.domain.screening import QUESTIONS, emergency_questions
 from db.engine import Database
 from db.models import ScreeningAnswer, User
-from bot.buttons import TimeButton
 from tests.harness import running_bot
 
 CONSENT = "I have seen or will see a clinician"
@@ -35,7 +35,9 @@ async def test_full_onboarding_stores_every_answer(db: Database) -> None:
         await h.press(alex, "Wait for my reminder")
         user = await h.db_user(alex.user_id)
         assert user is not None and user.onboarded
-        assert user.timezone == "Europe/Berlin" and user.reminder_time == time(7, 0) and user.has_band is False
+        assert (
+            user.timezone == "Europe/Berlin" and user.reminder_time == time(7, 0) and user.has_band is False
+        )
         assert user.screen_status == "clear" and user.consent_at is not None
         assert user.next_reminder_at is not None
         assert await h.count(ScreeningAnswer, ScreeningAnswer.user_id == user.id) == len(QUESTIONS)

@@ -122,7 +122,11 @@ async def test_export_contains_everything_about_the_user(db: Database) -> None:
             ("knees_to_chest", "left", "done"),
             ("knees_to_chest", "right", "skipped"),
         ]
-        assert len(data["screening_answers"]) == len(QUESTIONS) and "reminders" in data and "phase_changes" in data
+        assert (
+            len(data["screening_answers"]) == len(QUESTIONS)
+            and "reminders" in data
+            and "phase_changes" in data
+        )
         assert h.errors == []
 
 

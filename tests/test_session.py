@@ -5,7 +5,7 @@ import asyncio
 from sqlalchemy import select
 
 from bot.domain.routine import ROUTINE, STEPS
-from bot.domain.screening import QUESTIONS, emergency_questions
+from bot.domain.screening import emergency_questions
 from db.engine import Database
 from db.models import ExerciseResult, PracticeSession
 from tests.harness import Harness, running_bot
@@ -112,7 +112,9 @@ async def test_no_band_user_sees_body_weight_versions(db: Database) -> None:
         assert "band" not in card.text.split("\n")[0].lower() or "without" in card.text.lower()
         await h.press(alex, "✅ Done")
         await h.press(alex, "✅ Done")
-        assert await _results(db) == [(s.exercise.key, s.side, "done") for s in STEPS[: STEPS.index(step) + 2]]
+        assert await _results(db) == [
+            (s.exercise.key, s.side, "done") for s in STEPS[: STEPS.index(step) + 2]
+        ]
 
 
 async def test_hold_length_is_chosen_once_and_used_by_the_timer(db: Database) -> None:

@@ -1490,10 +1490,10 @@ class FakeTelegram:
                 if chat.info.get("username", "").lower() == chat_id[1:].lower():
                     return chat
             raise bad("chat not found")
-        chat = self.chats.get(chat_id) if isinstance(chat_id, int) else None
-        if chat is None:
+        found = self.chats.get(chat_id) if isinstance(chat_id, int) else None
+        if found is None:
             raise bad("chat not found")
-        return chat
+        return found
 
     def _guard_outgoing(self, chat: ChatState) -> None:
         if chat.blocked:
@@ -1779,11 +1779,19 @@ class FakeTelegram:
         msg = self._message(chat, p, "message to edit not found")
         if not msg.from_bot:
             raise bad("message can't be edited")
-        old_kind = next((k for k in ("animation", "photo", "video", "document", "audio") if k in msg.payload), None)
+        old_kind = next(
+            (k for k in ("animation", "photo", "video", "document", "audio") if k in msg.payload), None
+        )
         if old_kind is None:
             raise bad("there is no media in the message to edit")
         media = p.get("media")
-        if not isinstance(media, dict) or media.get("type") not in ("animation", "photo", "video", "document", "audio"):
+        if not isinstance(media, dict) or media.get("type") not in (
+            "animation",
+            "photo",
+            "video",
+            "document",
+            "audio",
+        ):
             raise bad("can't parse InputMedia: media not found")
         kind = media["type"]
         stored = self._input_file(kind, {kind: media.get("media")}, files)
@@ -1809,7 +1817,9 @@ class FakeTelegram:
         msg.payload.pop(old_kind, None)
         msg.payload.pop("document", None) if kind != "document" else None
         msg.payload.update(self.file_object(kind, stored, media))
-        msg.attachments[:] = [Attachment(kind, stored.file_id, stored.data, stored.filename, stored.mime_type)]
+        msg.attachments[:] = [
+            Attachment(kind, stored.file_id, stored.data, stored.filename, stored.mime_type)
+        ]
         changes = {"caption": caption, "caption_entities": ents}
         return self._apply_edit(msg, "editMessageMedia", changes, markup)
 
@@ -1839,7 +1849,7 @@ class FakeTelegram:
         if query is None or query.answered or self.monotonic() - query.created > self.callback_query_ttl:
             raise bad(QUERY_TOO_OLD)
         query.answered = True
-        answer = {k: p[k] for k in ("text", "show_alert", "url", "cache_time") if k in p}
+        answer: JSON = {k: p[k] for k in ("text", "show_alert", "url", "cache_time") if k in p}
         self.callback_answers.append({"callback_query_id": query.id, "user_id": query.user_id, **answer})
         self._notify()
         return True

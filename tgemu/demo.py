@@ -230,7 +230,9 @@ async def _demo(speedup: float, stdin: TextIO, out: TextIO, language: str) -> in
         await upgrade(db)
         fake = FakeTelegram()
         user = fake.user(DEMO_USER_ID, "Sam", language_code=language)
-        runtime = Runtime(settings, db, request=EmulatorRequest(fake), get_updates_request=EmulatorRequest(fake))
+        runtime = Runtime(
+            settings, db, request=EmulatorRequest(fake), get_updates_request=EmulatorRequest(fake)
+        )
         transcript = Transcript(fake, user, out)
         await runtime.start()
         assert runtime.app.updater is not None
@@ -275,7 +277,7 @@ def run_demo(
         return 2
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, ValueError):
-            stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return asyncio.run(_demo(speedup, stdin or sys.stdin, out or sys.stdout, language))

@@ -62,7 +62,12 @@ async def load(s: AsyncSession, user: User, now: Any) -> History:
     ).all()
     # The history starts when the user did: set-up, or the first session on record.
     joined = min(
-        [joined_on(user), user.phase_started_on or today, *(d for _, d in changes), *(r.local_date for r in rows)]
+        [
+            joined_on(user),
+            user.phase_started_on or today,
+            *(d for _, d in changes),
+            *(r.local_date for r in rows),
+        ]
     )
     periods = (("habit", joined), *((phase, day) for phase, day in changes))
     done = {r.local_date for r in rows if r.status == "completed"}
@@ -86,9 +91,9 @@ async def load(s: AsyncSession, user: User, now: Any) -> History:
     log = PracticeLog(
         today,
         periods,
-        done=done,
-        partial=partial,
-        skipped=skipped,
+        done=frozenset(done),
+        partial=frozenset(partial),
+        skipped=frozenset(skipped),
         pauses=tuple((start, end) for start, end in pauses),
         weekdays=user.weekdays,
     )

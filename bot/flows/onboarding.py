@@ -61,8 +61,11 @@ TRANSITIONS: dict[tuple[OnboardingStep, Event], OnboardingStep] = {
 }
 
 TIME_CHOICES = tuple(time(h) for h in (6, 7, 8, 9, 12, 17, 18, 19, 20, 21))
-OFFSETS = (-600, -480, -420, -360, -300, -240, -180, -120, -60, 0, 60, 120, 180, 210, 240, 300, 330, 345)
-OFFSETS += (360, 420, 480, 540, 570, 600, 660, 720, 780)
+# UTC offsets (minutes) in the picker; typed offsets accept any in use.
+OFFSETS: tuple[int, ...] = (
+    *(-600, -480, -420, -360, -300, -240, -180, -120, -60, 0, 60, 120, 180, 210),
+    *(240, 300, 330, 345, 360, 420, 480, 540, 570, 600, 660, 720, 780),
+)
 
 
 # --------------------------------------------------------------------------- questions

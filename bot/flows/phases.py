@@ -94,7 +94,7 @@ async def before_ratings(s: AsyncSession, user_id: int) -> list[tuple[date, int]
         )
         .order_by(PracticeSession.started_at)
     )
-    return [(day, int(rating)) for day, rating in rows]
+    return [(day, int(rating)) for day, rating in rows if rating is not None]
 
 
 def facts_for(

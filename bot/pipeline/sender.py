@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Table, bindparam, update
 from telegram import (
     Bot,
     InlineKeyboardButton,
@@ -590,6 +590,7 @@ class Sender:
                     )
                 if reminders:
                     table = ReminderLog.__table__
+                    assert isinstance(table, Table)
                     await s.execute(
                         update(table)
                         .where(table.c.id == bindparam("rid"))

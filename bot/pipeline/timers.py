@@ -9,10 +9,11 @@ a compare-and-set: a hold ends once, whichever fires first.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from typing import Any
 
-from telegram.ext import CallbackContext, JobQueue
+from telegram.ext import JobQueue
 
 from bot.flows import session as session_flow
 from bot.flows.context import FlowContext, HoldTimer
@@ -22,10 +23,12 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 10  # a countdown edit every 10 s stays far inside Telegram's edit limits
 SWEEP_GRACE = timedelta(seconds=2)
+# What JobQueue.run_once calls: an async function of the job's context.
+Job = Callable[[Any], Coroutine[Any, Any, None]]
 
 
 class Timers:
-    def __init__(self, job_queue: JobQueue | None, worker: Worker, scale: float) -> None:  # type: ignore[type-arg]
+    def __init__(self, job_queue: JobQueue[Any] | None, worker: Worker, scale: float) -> None:
         self.job_queue = job_queue
         self.worker = worker
         self.scale = scale
@@ -43,8 +46,8 @@ class Timers:
                 left -= TICK_SECONDS * self.scale
             self.job_queue.run_once(self._over(timer), hold, name=name)
 
-    def _tick(self, timer: HoldTimer, seconds_left: int) -> Callable[[CallbackContext], Awaitable[None]]:  # type: ignore[type-arg]
-        async def tick(_: CallbackContext) -> None:  # type: ignore[type-arg]
+    def _tick(self, timer: HoldTimer, seconds_left: int) -> Job:
+        async def tick(_: object) -> None:
             async def flow(ctx: FlowContext) -> None:
                 await session_flow.hold_tick(ctx, timer.session_id, timer.step, seconds_left)
 
@@ -52,8 +55,8 @@ class Timers:
 
         return tick
 
-    def _over(self, timer: HoldTimer) -> Callable[[CallbackContext], Awaitable[None]]:  # type: ignore[type-arg]
-        async def over(_: CallbackContext) -> None:  # type: ignore[type-arg]
+    def _over(self, timer: HoldTimer) -> Job:
+        async def over(_: object) -> None:
             await self.end(timer.chat_id, timer.session_id, timer.step)
 
         return over

@@ -124,7 +124,7 @@ class WebServer:
         config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
         self.server = uvicorn.Server(config)
         # The bot handles SIGTERM/SIGINT itself and stops the server in order.
-        self.server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+        self.server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
 
     @property
     def port(self) -> int:

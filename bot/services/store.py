@@ -200,7 +200,7 @@ async def delete_user_everywhere(session: AsyncSession, user_id: int) -> None:
     for model in ALL_USER_TABLES:
         if model is ExerciseResult:
             continue
-        column = model.id if model is User else model.user_id  # type: ignore[attr-defined]
+        column = User.id if model is User else model.user_id  # type: ignore[union-attr]
         await session.execute(delete(model).where(column == user_id))
 
 
