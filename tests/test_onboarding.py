@@ -217,3 +217,20 @@ async def test_group_chat_only_points_to_private(db: Database) -> None:
         replies = [m.text for m in h.fake.chat_view(-100123) if m.from_bot]
         assert replies and "private chat" in replies[-1]
         assert await h.count(User) == 0
+
+
+async def test_typed_cities_in_local_spellings_and_ambiguous_names(db: Database) -> None:
+    async with running_bot(db) as h:
+        alex = h.user(language_code="de")
+        await h.say(alex, "/start")
+        await h.press(alex, "Let's go")
+        await h.press(alex, CONSENT)
+        for _ in QUESTIONS:
+            await h.press(alex, "No")
+        await h.say(alex, "Portland")  # two well-known places: the bot asks which
+        choices = alex.last_bot_message().buttons
+        assert len(choices) >= 2 and any("Oregon" in c for c in choices) and any("Maine" in c for c in choices)
+        assert (await h.db_user(alex.user_id)).timezone == "UTC"  # type: ignore[union-attr]
+        await h.say(alex, "Köln")
+        assert (await h.db_user(alex.user_id)).timezone == "Europe/Berlin"  # type: ignore[union-attr]
+        assert "Europe/Berlin" in h.texts(alex)[-2] and "UTC+01:00" in h.texts(alex)[-2]

@@ -187,6 +187,7 @@ def _latin_or_cyrillic(key: str) -> bool:
 
 _index: _Index | None = None
 _lock = threading.Lock()
+_INDEX_STARTED = threading.Event()  # a background build was started (see warm_soon)
 
 
 def _get_index() -> _Index:
@@ -202,6 +203,14 @@ def warm() -> None:
     """Build the index now (e.g. in a thread at start-up) rather than on the first lookup."""
     index = _get_index()
     index.fuzzy_keys()
+
+
+def warm_soon() -> None:
+    """Build the index in a background thread unless it is built or being built."""
+    if _INDEX_STARTED.is_set():
+        return
+    _INDEX_STARTED.set()
+    threading.Thread(target=warm, name="places-index", daemon=True).start()
 
 
 # ------------------------------------------------------------------------------ lookup

@@ -41,7 +41,7 @@ async def on_text(ctx: FlowContext, text: str) -> None:
     user = await _known(ctx)
     if user is None:
         return
-    if text and not screening.stopped(user) and onboarding.typed(ctx, user, text[:200]):
+    if text and not screening.stopped(user) and await onboarding.typed(ctx, user, text[:200]):
         return
     await _hint(ctx, user)
 

@@ -10,20 +10,22 @@ an answer moves the step only along TRANSITIONS, so a stale button cannot skip o
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import time
 from enum import StrEnum
 
 from bot import buttons as b
 from bot.domain import phases as phase_rules
+from bot.domain import places
 from bot.domain.schedule import local_today
 from bot.domain.timeparse import (
-    describe_zone,
     offset_zone,
     parse_time,
     parse_timezone,
     suggest_timezones,
     timezone_from_location,
+    zone_facts,
 )
 from bot.effects import Button, Keyboard, ReplyKeyboard
 from bot.flows import phases, screening, session, status
@@ -95,6 +97,8 @@ def _ask_screen(ctx: FlowContext, user: User) -> None:
 
 
 def ask_timezone(ctx: FlowContext, user: User) -> None:
+    # The city gazetteer takes a second or two to load: start now, so it is ready when they type.
+    places.warm_soon()
     tr = ctx.tr
     ctx.send(
         view.ask_timezone(tr),
@@ -261,7 +265,7 @@ def _expects(user: User, awaiting: Awaiting, step: OnboardingStep) -> bool:
 def set_zone(ctx: FlowContext, user: User, zone: str) -> None:
     tr = ctx.tr
     user.timezone = zone
-    ctx.send(view.zone_set(tr, describe_zone(zone, ctx.now)), remove_reply_keyboard=True)
+    ctx.send(view.zone_set(tr, zone_facts(zone, ctx.now)), remove_reply_keyboard=True)
     if not advance(ctx, user, Event.ZONE_SET):
         user.awaiting = None
         plan_next(user, ctx.now)
@@ -330,7 +334,7 @@ def _offset_grid(ctx: FlowContext) -> None:
     ctx.send(view.pick_offset(ctx.tr), tuple(tuple(buttons[i : i + 4]) for i in range(0, len(buttons), 4)))
 
 
-def typed(ctx: FlowContext, user: User, text: str) -> bool:
+async def typed(ctx: FlowContext, user: User, text: str) -> bool:
     """Text typed while a time zone or a time is expected; False when neither is."""
     tr = ctx.tr
     if _expects(user, Awaiting.TIMEZONE, S.TIMEZONE):
@@ -338,18 +342,24 @@ def typed(ctx: FlowContext, user: User, text: str) -> bool:
             _offset_grid(ctx)
             return True
         keep = view.keep_zone_button(tr, user.timezone)
-        zone = user.timezone if text == keep else parse_timezone(text)
+        # City names go through a gazetteer that may still be loading: off the event loop.
+        zone = user.timezone if text == keep else await asyncio.to_thread(parse_timezone, text)
         if zone is not None:
             set_zone(ctx, user, zone)
             return True
-        choices = [z for z in suggest_timezones(text) if len(b.ZoneButton(z).pack().encode()) <= 64]
-        ctx.send(
-            view.zone_not_found(tr, text[:64]),
-            tuple((Button(z, b.ZoneButton(z).pack()),) for z in choices) or None,
+        found = await asyncio.to_thread(places.find_places, text)
+        choices = [(p.label(user.locale), p.timezone) for p in found]
+        if not choices:
+            choices = [(z, z) for z in suggest_timezones(text)]
+        buttons = tuple(
+            (Button(label, b.ZoneButton(z).pack()),)
+            for label, z in choices
+            if len(b.ZoneButton(z).pack()) <= 64
         )
+        ctx.send(view.zone_choices(tr) if found else view.zone_not_found(tr, text[:64]), buttons or None)
         return True
     if _expects(user, Awaiting.TIME, S.REMINDER_TIME):
-        at = parse_time(text)
+        at = parse_time(text, user.locale)
         if at is None:
             ctx.send(view.time_not_read(tr, text[:64]))
             ask_time(ctx, user)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
+from bot.domain.timeparse import ZoneFacts
 from bot.i18n import Translator
 from bot.views import exercises
 
@@ -68,8 +69,18 @@ def zone_not_at_location(tr: Translator) -> str:
     return tr._("I couldn't find a time zone there. Type your city instead, or tap “Pick UTC offset”.")
 
 
-def zone_set(tr: Translator, zone: str) -> str:
-    return tr._("Time zone set: {zone}.", zone=zone)
+def zone_set(tr: Translator, facts: ZoneFacts) -> str:
+    """The zone as the user will recognise it: its name (unless a bare offset), offset, local time."""
+    now = tr.time(facts.local.time())
+    if facts.name is None:
+        return tr._("Time zone set: {offset} (now {time} there).", offset=facts.offset, time=now)
+    return tr._(
+        "Time zone set: {zone} ({offset}, now {time} there).", zone=facts.name, offset=facts.offset, time=now
+    )
+
+
+def zone_choices(tr: Translator) -> str:
+    return tr._("I found more than one place with that name. Which one do you mean?")
 
 
 def ask_time(tr: Translator) -> str:
