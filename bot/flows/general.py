@@ -50,7 +50,7 @@ async def on_location(ctx: FlowContext, latitude: float, longitude: float) -> No
     user = await _known(ctx)
     if user is None:
         return
-    if not screening.stopped(user) and onboarding.located(ctx, user, latitude, longitude):
+    if not screening.stopped(user) and await onboarding.located(ctx, user, latitude, longitude):
         return
     ctx.send(view.location_not_kept(ctx.tr))
     await _hint(ctx, user)

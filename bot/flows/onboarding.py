@@ -32,7 +32,7 @@ from bot.flows import phases, screening, session, status
 from bot.flows.context import FlowContext
 from bot.i18n import pick_locale
 from bot.services import store
-from bot.services.planner import plan_next
+from bot.services.planner import plan_next, replan
 from bot.views import general as general_view
 from bot.views import onboarding as view
 from bot.views import phases as phase_view
@@ -262,22 +262,22 @@ def _expects(user: User, awaiting: Awaiting, step: OnboardingStep) -> bool:
     return user.onboarding_step is step or (user.onboarded and user.awaiting is awaiting)
 
 
-def set_zone(ctx: FlowContext, user: User, zone: str) -> None:
+async def set_zone(ctx: FlowContext, user: User, zone: str) -> None:
     tr = ctx.tr
     user.timezone = zone
     ctx.send(view.zone_set(tr, zone_facts(zone, ctx.now)), remove_reply_keyboard=True)
     if not advance(ctx, user, Event.ZONE_SET):
         user.awaiting = None
-        plan_next(user, ctx.now)
+        await replan(ctx.s, user, ctx.now)
         ctx.send(status.next_reminder_line(ctx, user))
 
 
-def set_time(ctx: FlowContext, user: User, at: time) -> None:
+async def set_time(ctx: FlowContext, user: User, at: time) -> None:
     user.reminder_time = at
     ctx.send(view.time_set(ctx.tr, at))
     if not advance(ctx, user, Event.TIME_SET):
         user.awaiting = None
-        plan_next(user, ctx.now)
+        await replan(ctx.s, user, ctx.now)
         ctx.send(status.next_reminder_line(ctx, user))
 
 
@@ -295,7 +295,7 @@ async def on_zone_button(ctx: FlowContext, value: str) -> None:
         return
     ctx.answer()
     ctx.edit_pressed(zone)
-    set_zone(ctx, user, zone)
+    await set_zone(ctx, user, zone)
 
 
 async def on_time_button(ctx: FlowContext, minutes: int) -> None:
@@ -306,7 +306,7 @@ async def on_time_button(ctx: FlowContext, minutes: int) -> None:
     ctx.answer()
     at = time(minutes // 60, minutes % 60)
     ctx.edit_pressed(general_view.settled(view.ask_time(ctx.tr), ctx.tr.time(at)))
-    set_time(ctx, user, at)
+    await set_time(ctx, user, at)
 
 
 async def on_band(ctx: FlowContext, has_band: bool) -> None:
@@ -345,7 +345,7 @@ async def typed(ctx: FlowContext, user: User, text: str) -> bool:
         # City names go through a gazetteer that may still be loading: off the event loop.
         zone = user.timezone if text == keep else await asyncio.to_thread(parse_timezone, text)
         if zone is not None:
-            set_zone(ctx, user, zone)
+            await set_zone(ctx, user, zone)
             return True
         found = await asyncio.to_thread(places.find_places, text)
         choices = [(p.label(user.locale), p.timezone) for p in found]
@@ -364,17 +364,17 @@ async def typed(ctx: FlowContext, user: User, text: str) -> bool:
             ctx.send(view.time_not_read(tr, text[:64]))
             ask_time(ctx, user)
             return True
-        set_time(ctx, user, at)
+        await set_time(ctx, user, at)
         return True
     return False
 
 
-def located(ctx: FlowContext, user: User, latitude: float, longitude: float) -> bool:
+async def located(ctx: FlowContext, user: User, latitude: float, longitude: float) -> bool:
     if not _expects(user, Awaiting.TIMEZONE, S.TIMEZONE):
         return False
     zone = timezone_from_location(latitude, longitude)
     if zone is None:
         ctx.send(view.zone_not_at_location(ctx.tr))
         return True
-    set_zone(ctx, user, zone)
+    await set_zone(ctx, user, zone)
     return True

@@ -20,7 +20,7 @@ from bot.effects import Button, Keyboard
 from bot.flows.context import FlowContext
 from bot.i18n import Translator
 from bot.services import store
-from bot.services.planner import phase_state, plan_next
+from bot.services.planner import phase_state, replan
 from bot.views import general as general_view
 from bot.views import phases as view
 from bot.views.phases import PhaseFacts
@@ -63,7 +63,7 @@ async def fire(
     transition = rules.apply(phase_state(user), event, local_today(now, user.timezone), counted)
     if transition is not None:
         await persist(s, user, transition, now)
-        plan_next(user, now)
+        await replan(s, user, now)
     return transition
 
 

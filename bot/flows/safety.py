@@ -15,7 +15,7 @@ from bot.domain.symptoms import FollowUp, FollowUpAction
 from bot.flows import onboarding, screening, session
 from bot.flows.context import FlowContext
 from bot.services import store
-from bot.services.planner import plan_next
+from bot.services.planner import replan
 from bot.views import general as general_view
 from bot.views import safety as view
 from db.models import User
@@ -40,7 +40,7 @@ async def _after_clear(ctx: FlowContext, user: User) -> None:
         if not onboarding.advance(ctx, user, onboarding.Event.SCREENED):
             onboarding.ask(ctx, user)
         return
-    plan_next(user, ctx.now)
+    await replan(ctx.s, user, ctx.now)
     if not await session.carry_on(ctx, user):
         ctx.send(general_view.program_running(ctx.tr))
 

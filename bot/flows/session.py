@@ -378,7 +378,8 @@ async def _finish(ctx: FlowContext, user: User, practice: PracticeSession, ratin
     lines, markup = await phases.after_session(ctx, user, counted=summary.counts, day_before=day_before)
     text = view.summary(tr, summary.done, summary.skipped, summary.stopped, practice.pain_before, rating)
     ctx.send(f"{text}\n\n{lines}" if lines else text, markup)
-    plan_next(user, ctx.now)
+    # A counted day gets no more reminders today: the next one shown is the one that comes.
+    plan_next(user, ctx.now, skip_today=summary.counts)
     await _watch_after(ctx, user, practice.pain_before, rating, today)
 
 

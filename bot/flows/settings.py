@@ -10,7 +10,7 @@ from bot.flows import onboarding, status
 from bot.flows.context import FlowContext
 from bot.i18n import NATIVE_NAMES, SUPPORTED
 from bot.services import store
-from bot.services.planner import plan_next
+from bot.services.planner import replan
 from bot.views import exercises as exercises_view
 from bot.views import general as general_view
 from bot.views import onboarding as onboarding_view
@@ -91,7 +91,7 @@ async def _pause(ctx: FlowContext, user: User, paused: bool) -> None:
     elif not paused and user.paused:
         await store.end_pause(ctx.s, user.id, local_today(ctx.now, user.timezone))
     user.paused = paused
-    plan_next(user, ctx.now)
+    await replan(ctx.s, user, ctx.now)
     if paused:
         ctx.send(view.paused(ctx.tr))
     else:
@@ -152,7 +152,7 @@ async def on_weekday(ctx: FlowContext, day: int, save: bool) -> None:
         return
     if save:
         ctx.answer()
-        plan_next(user, ctx.now)
+        await replan(ctx.s, user, ctx.now)
         ctx.edit_pressed(view.saved_days(tr, sorted(user.weekdays)))
         if len(user.weekdays) < 3:
             ctx.send(view.few_days_tip(tr))
@@ -163,7 +163,7 @@ async def on_weekday(ctx: FlowContext, day: int, save: bool) -> None:
         return
     days.symmetric_difference_update({day})
     user.weekdays = frozenset(days)
-    plan_next(user, ctx.now)
+    await replan(ctx.s, user, ctx.now)
     ctx.answer()
     ctx.edit_pressed(view.pick_days(tr), _days_keyboard(ctx, user))
 

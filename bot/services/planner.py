@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.domain.phases import Phase, PhaseState, reminder_weekdays
 from bot.domain.schedule import local_today, next_reminder_at
-from db.models import User
+from bot.domain.screening import ScreenStatus
+from bot.services import store
+from db.models import ReminderLog, User
 
 
 def phase_state(user: User) -> PhaseState:
@@ -24,7 +29,8 @@ def wants_reminders(user: User) -> bool:
         and user.reminder_time is not None
         and not user.paused
         and not user.blocked
-        and user.screen_status in ("clear", "rescreen")
+        # A re-check or a round of new questions is answered from the reminder's session.
+        and user.screen_status in (ScreenStatus.CLEAR, ScreenStatus.RECHECK, ScreenStatus.PENDING)
     )
 
 
@@ -43,6 +49,24 @@ def plan_next(user: User, now: datetime, *, skip_today: bool = False) -> None:
         reminder_weekdays(phase_state(user), user.weekdays),
         not_before_day=not_before,
     )
+
+
+async def replan(s: AsyncSession, user: User, now: datetime) -> None:
+    """`plan_next` for a settings or phase change: a day already practised or skipped gets
+    no reminder, so the next one shown is the one that will come."""
+    today = local_today(now, user.timezone)
+    done = await store.completed_on(s, user.id, today)
+    skipped = done or (
+        await s.scalar(
+            select(ReminderLog.id)
+            .where(
+                ReminderLog.user_id == user.id, ReminderLog.local_date == today, ReminderLog.action == "skip"
+            )
+            .limit(1)
+        )
+        is not None
+    )
+    plan_next(user, now, skip_today=skipped)
 
 
 def plan_snooze(user: User, now: datetime, minutes: int) -> None:
