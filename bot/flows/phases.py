@@ -84,14 +84,11 @@ async def skipped_today(s: AsyncSession, user: User, today: date) -> bool:
 
 
 async def before_ratings(s: AsyncSession, user_id: int) -> list[tuple[date, int]]:
-    """(local date, "before" rating) of sessions that were not abandoned, oldest first."""
+    """(local date, "before" rating) of every session, oldest first: for the symptom watch a
+    pain report counts even when the session was cut short."""
     rows = await s.execute(
         select(PracticeSession.local_date, PracticeSession.pain_before)
-        .where(
-            PracticeSession.user_id == user_id,
-            PracticeSession.pain_before.is_not(None),
-            PracticeSession.status.in_(("completed", "incomplete", "open")),
-        )
+        .where(PracticeSession.user_id == user_id, PracticeSession.pain_before.is_not(None))
         .order_by(PracticeSession.started_at)
     )
     return [(day, int(rating)) for day, rating in rows if rating is not None]

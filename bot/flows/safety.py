@@ -33,7 +33,7 @@ async def gate(ctx: FlowContext) -> bool:
     return True
 
 
-async def _after_clear(ctx: FlowContext, user: User) -> None:
+async def _after_clear(ctx: FlowContext, user: User, *, recheck: bool = False) -> None:
     """A round came back clear: onboarding moves on; an onboarded user's program runs again,
     and a session the re-check interrupted carries on where it was."""
     if not user.onboarded:
@@ -41,7 +41,8 @@ async def _after_clear(ctx: FlowContext, user: User) -> None:
             onboarding.ask(ctx, user)
         return
     await replan(ctx.s, user, ctx.now)
-    if not await session.carry_on(ctx, user):
+    # A re-check's own words already say what to do; only a stop that ended needs saying so.
+    if not await session.carry_on(ctx, user) and not recheck:
         ctx.send(general_view.program_running(ctx.tr))
 
 
@@ -50,8 +51,9 @@ async def on_answer(ctx: FlowContext, key: str, yes: bool) -> None:
     if user is None:
         ctx.answer(general_view.not_started(ctx.tr))
         return
+    recheck = user.screen_status is ScreenStatus.RECHECK
     if await screening.answer(ctx, user, key, yes) is Outcome.CLEAR:
-        await _after_clear(ctx, user)
+        await _after_clear(ctx, user, recheck=recheck)
 
 
 async def on_control(ctx: FlowContext, choice: b.ScreenControl) -> None:
