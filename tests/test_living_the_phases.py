@@ -108,7 +108,9 @@ async def test_a_user_lives_the_phases_across_the_dst_switch(db: Database) -> No
         # Thursday is a rest day (Mon/Wed/Fri/Sun by default); the week's target is Fri and Sun.
         assert "extra session on a rest day" in end and "1 of 2" in end, end
         shown = await progress(h, sam)
-        assert "This week: 1 of 2 sessions" in shown and "first maintenance week counts from Thursday" in shown
+        assert (
+            "This week: 1 of 2 sessions" in shown and "first maintenance week counts from Thursday" in shown
+        )
         user = await h.db_user(sam.user_id)
         assert user is not None and user.next_reminder_at is not None
         next_local = user.next_reminder_at.astimezone(BERLIN)

@@ -183,3 +183,48 @@ async def test_delete_erases_every_row_and_stops_reminders(db: Database) -> None
         await h.say(alex, "/stretch")
         assert "Send /start" in h.last_text(alex)
         assert h.errors == []
+
+
+async def test_the_next_reminder_shown_is_the_one_that_comes(db: Database) -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from db.models import ReminderLog
+
+    berlin = ZoneInfo("Europe/Berlin")
+    async with running_bot(db) as h:
+        h.now = datetime(2027, 5, 3, 5, 0, tzinfo=UTC)  # Monday 07:00 in Berlin, before the 08:00 reminder
+        alex = h.user()
+        await h.onboard(alex, at="08:00")
+        await h.press(alex, "▶️ Start now")
+        await h.press(alex, "3")
+        for _ in STEPS:
+            await h.press(alex, "✅ Done")
+        await h.press(alex, "3")
+        await h.say(alex, "/settings")
+        assert "Next reminder: Tuesday at 8:00" in h.texts(alex)[-1]
+        await h.say(alex, "/progress")
+        assert any("Next reminder: Tuesday at 8:00" in t for t in h.texts(alex)[-2:])
+        h.now = datetime(2027, 5, 3, 6, 5, tzinfo=UTC)  # 08:05 local: nothing comes today
+        await h.dispatch()
+        assert await h.count(ReminderLog) == 0
+        # Maintenance on Mon/Wed/Fri/Sun: a session on Sunday puts the next reminder in the next week.
+        user = await h.db_user(alex.user_id)
+        assert user is not None
+        async with h.db.session() as s:
+            stored = await s.get(type(user), user.id)
+            assert stored is not None
+            stored.phase = "maintenance"  # type: ignore[assignment]
+            stored.phase_started_on = datetime(2027, 5, 3).date()
+        h.now = datetime(2027, 5, 9, 16, 0, tzinfo=UTC)  # Sunday 18:00 local
+        await h.say(alex, "/stretch")
+        await h.press(alex, "3")
+        for _ in STEPS:
+            await h.press(alex, "✅ Done")
+        await h.press(alex, "3")
+        await h.say(alex, "/settings")
+        assert "Next reminder: Monday at 8:00" in h.texts(alex)[-1]
+        stored_user = await h.db_user(alex.user_id)
+        assert stored_user is not None and stored_user.next_reminder_at is not None
+        local = stored_user.next_reminder_at.astimezone(berlin)
+        assert (local.date().isoformat(), local.hour) == ("2027-05-10", 8)

@@ -13,7 +13,7 @@ from bot.domain.habit_strength import habit_strength
 from bot.domain.phases import Phase, Say
 from bot.domain.streaks import phase_streak, this_week
 from bot.domain.trends import pain_trends
-from bot.flows import history, phases
+from bot.flows import history, phases, status
 from bot.flows.context import FlowContext
 from bot.renderers import history_json
 from bot.services.planner import phase_state
@@ -65,6 +65,7 @@ async def show(ctx: FlowContext) -> None:
         state.phase, day, Say.PROGRESS, never_practised=past.completed == 0 and not past.sessions
     )
     lines.append("\n" + phase_view.render(tr, step, facts))
+    lines.append(status.next_reminder_line(ctx, user))
     if not past.sessions:
         lines.append(view.picture_later(tr))
     ctx.send(
