@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 GONE = ("message to edit not found", "message can't be edited", "message_id_invalid", "message to delete")
 NOT_MODIFIED = "message is not modified"
 QUERY_GONE = ("query is too old", "query id is invalid")
+MAX_CAPTION = 1024
 MAX_AGE_SECONDS = 3600.0  # give up on an effect Telegram kept refusing for an hour
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 
@@ -479,7 +480,9 @@ class Sender:
         """Edit the live card in place when its kind allows, else send it anew."""
         old = await self.slots.get(chat_id, card.slot)
         file_id = await self.media.file_id(card.media) if card.media else None
-        media_ok = card.media is None or file_id is not None or self.media.available(card.media)
+        # A caption holds 1024 characters: a longer card (a long translation) goes as text.
+        fits = len(card.text) <= MAX_CAPTION
+        media_ok = fits and (card.media is None or file_id is not None or self.media.available(card.media))
         want = "animation" if card.media and media_ok else "text"
         if old is not None and not card.renew and old.kind == want:
             try:
