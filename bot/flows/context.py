@@ -23,6 +23,7 @@ from bot.effects import (
 )
 from bot.i18n import Translator, pick_locale, translator
 from bot.services import store
+from bot.views.general import expired
 from config import Settings
 from db.models import User
 
@@ -81,6 +82,16 @@ class FlowContext:
             self._user = await store.get_user(self.s, self.who.telegram_id)
             self._loaded = True
         return self._user
+
+    async def presser(self) -> User | None:
+        """The onboarded user who pressed a button; None, with an "expired" notice, otherwise
+        (a button from before the set-up ended, or from someone we never met)."""
+        user = await self.user()
+        if user is None or not user.onboarded:
+            self.answer(expired(self.tr))
+            return None
+        self.answer()
+        return user
 
     def use_user(self, user: User) -> None:
         """A flow that found the user another way (a timer, a reminder run) sets it here."""

@@ -166,12 +166,10 @@ def _question(transition: Transition) -> tuple[Line, ...]:
 
 
 async def on_checkin(ctx: FlowContext, answer: b.CheckinAnswer) -> None:
-    user = await ctx.user()
-    tr = ctx.tr
-    if user is None or not user.onboarded:
-        ctx.answer(general_view.expired(tr))
+    user = await ctx.presser()
+    if user is None:
         return
-    ctx.answer()
+    tr = ctx.tr
     less = answer is b.CheckinAnswer.LESS_SORE
     label = view.checkin_buttons(tr)[0 if less else 1]
     event = Event.LESS_SORE if less else Event.STILL_SORE
@@ -197,12 +195,10 @@ def offer_flare(ctx: FlowContext, user: User, pain_rising: bool) -> None:
 
 
 async def on_flare(ctx: FlowContext, choice: b.FlareChoice) -> None:
-    user = await ctx.user()
-    tr = ctx.tr
-    if user is None or not user.onboarded:
-        ctx.answer(general_view.expired(tr))
+    user = await ctx.presser()
+    if user is None:
         return
-    ctx.answer()
+    tr = ctx.tr
     if choice is b.FlareChoice.NO:
         ctx.edit_pressed(view.flare_offer_buttons(tr)[1])
         facts_, _, _ = await facts(ctx, user)

@@ -74,12 +74,10 @@ async def on_control(ctx: FlowContext, choice: b.ScreenControl) -> None:
 
 async def on_followup(ctx: FlowContext, answer: FollowUp) -> None:
     """The answer to "your pain went up after your last session: how is it now?"."""
-    user = await ctx.user()
-    tr = ctx.tr
-    if user is None or not user.onboarded:
-        ctx.answer(general_view.expired(tr))
+    user = await ctx.presser()
+    if user is None:
         return
-    ctx.answer()
+    tr = ctx.tr
     ctx.edit_pressed(general_view.settled(view.followup_question(tr), view.followup_label(tr, answer)))
     ctx.send(view.followup_reply(tr, answer))
     today = local_today(ctx.now, user.timezone)

@@ -311,7 +311,14 @@ async def _begin(ctx: FlowContext, user: User) -> None:
     show(ctx, user, practice.id, Stage.PAIN_BEFORE, 0)
 
 
-async def _own_session(ctx: FlowContext, session_id: int) -> tuple[User, PracticeSession] | None:
+async def _own_session(
+    ctx: FlowContext, session_id: int, step: int | None = None
+) -> tuple[User, PracticeSession] | None:
+    """The presser and their open session named by a button (at a real step, if one is named);
+    None, with a notice, for anything else."""
+    if step is not None and not 0 <= step < END:
+        ctx.answer(general_view.expired(ctx.tr))
+        return None
     user = await ctx.user()
     if user is None:
         ctx.answer(general_view.not_started(ctx.tr))
@@ -403,10 +410,7 @@ async def _watch_after(ctx: FlowContext, user: User, before: int | None, after: 
 
 
 async def press(ctx: FlowContext, session_id: int, step: int, choice: b.StepAction) -> None:
-    if not 0 <= step < END:
-        ctx.answer(general_view.expired(ctx.tr))
-        return
-    owned = await _own_session(ctx, session_id)
+    owned = await _own_session(ctx, session_id, step)
     if owned is None:
         return
     user, _ = owned
@@ -458,10 +462,7 @@ async def press(ctx: FlowContext, session_id: int, step: int, choice: b.StepActi
 
 
 async def hurt_choice(ctx: FlowContext, session_id: int, step: int, choice: HurtChoice) -> None:
-    if not 0 <= step < END:
-        ctx.answer(general_view.expired(ctx.tr))
-        return
-    owned = await _own_session(ctx, session_id)
+    owned = await _own_session(ctx, session_id, step)
     if owned is None:
         return
     user, _ = owned

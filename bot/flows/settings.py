@@ -109,12 +109,10 @@ def _days_keyboard(ctx: FlowContext, user: User) -> Keyboard:
 
 
 async def on_button(ctx: FlowContext, choice: b.SettingsChoice) -> None:
-    user = await ctx.user()
-    tr = ctx.tr
-    if user is None or not user.onboarded:
-        ctx.answer(general_view.expired(tr))
+    user = await ctx.presser()
+    if user is None:
         return
-    ctx.answer()
+    tr = ctx.tr
     if choice is b.SettingsChoice.TIME:
         user.awaiting = Awaiting.TIME
         onboarding.ask_time(ctx, user)
