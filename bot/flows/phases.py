@@ -21,7 +21,6 @@ from bot.flows.context import FlowContext
 from bot.i18n import Translator
 from bot.services import store
 from bot.services.planner import phase_state, replan
-from bot.views import general as general_view
 from bot.views import phases as view
 from bot.views.phases import PhaseFacts
 from db.models import PracticeSession, ReminderLog, User
