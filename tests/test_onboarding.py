@@ -229,7 +229,9 @@ async def test_typed_cities_in_local_spellings_and_ambiguous_names(db: Database)
             await h.press(alex, "No")
         await h.say(alex, "Portland")  # two well-known places: the bot asks which
         choices = alex.last_bot_message().buttons
-        assert len(choices) >= 2 and any("Oregon" in c for c in choices) and any("Maine" in c for c in choices)
+        assert (
+            len(choices) >= 2 and any("Oregon" in c for c in choices) and any("Maine" in c for c in choices)
+        )
         assert (await h.db_user(alex.user_id)).timezone == "UTC"  # type: ignore[union-attr]
         await h.say(alex, "Köln")
         assert (await h.db_user(alex.user_id)).timezone == "Europe/Berlin"  # type: ignore[union-attr]
