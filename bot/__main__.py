@@ -44,7 +44,10 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--webhook", action="store_true", help="same as the 'webhook' mode")
     parser.add_argument("--fast", type=float, default=None, help="demo: speed hold timers up by this factor")
     parser.add_argument("--lang", default="en", help="demo: the language Telegram reports (en, de, es, ru)")
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.mode != "catalogs":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.args += extra  # catalogs' own options, e.g. check --allow-untranslated
     if args.webhook:
         args.mode = "webhook"
     return args

@@ -376,8 +376,8 @@ def _weeks_table(pdf: FPDF, data: ReportData, tr: Translator, x: float, y: float
             "{n} earlier week: {done} of {due} days",
             "{n} earlier weeks: {done} of {due} days",
             len(older),
-            done=sum(min(d, u) for _, d, u in older),
-            due=sum(u for _, _, u in older),
+            done=sum(min(done, due) for _week, done, due in older),
+            due=sum(due for _week, _done, due in older),
         )
         _text(pdf, x, y, _COL_W, line, _SMALL, color=_GREY)
         y += _LINE

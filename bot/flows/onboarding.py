@@ -76,7 +76,7 @@ OFFSETS: tuple[int, ...] = (
 def _ask_welcome(ctx: FlowContext, user: User) -> None:
     tr = ctx.tr
     ctx.send(
-        view.welcome(tr, user.first_name or tr._("there")),
+        view.welcome(tr, user.first_name),
         ((Button(view.welcome_button(tr), b.IntroButton(b.Intro.WELCOME).pack()),),),
     )
 
@@ -209,7 +209,7 @@ async def home(ctx: FlowContext, user: User) -> None:
     await phases.catch_up(ctx, user)
     facts, _, _ = await phases.facts(ctx, user)
     header = phase_view.render_line(tr, phase_rules.progress_header(user.phase), facts)
-    text = "\n\n".join([view.welcome_back(tr, user.first_name or tr._("friend")), header])
+    text = "\n\n".join([view.welcome_back(tr, user.first_name), header])
     ctx.send(text, ((Button(view.start_session_button(tr), b.GoButton(b.Go.NOW).pack()),),))
 
 
@@ -230,7 +230,7 @@ async def on_intro(ctx: FlowContext, choice: b.Intro) -> None:
     if choice is b.Intro.WELCOME:
         user = await _user_at(ctx, S.WELCOME)
         if user is not None:
-            ctx.edit_pressed(view.welcome(ctx.tr, user.first_name or ctx.tr._("there")))
+            ctx.edit_pressed(view.welcome(ctx.tr, user.first_name))
             advance(ctx, user, Event.WELCOMED)
         return
     user = await _user_at(ctx, S.DISCLAIMER)

@@ -10,14 +10,15 @@ from bot.views import exercises
 
 
 def welcome(tr: Translator, name: str) -> str:
-    return tr._(
-        "Hi {name}! I'm Stretch Coach.\n\n"
+    """The first message; a greeting without a name when Telegram gives none."""
+    hello = tr._("Hi {name}! I'm Stretch Coach.", name=name) if name else tr._("Hi! I'm Stretch Coach.")
+    plan = tr._(
         "I'll guide you through 7 gentle stretches and exercises for sciatica. "
-        "They take about 15-20 minutes.\n\n"
+        "They take about 15 minutes.\n\n"
         "The plan: once a day for 21 days until it becomes a habit, "
-        "then 3-4 times a week to keep your back happy.",
-        name=name,
+        "then 3-4 times a week to keep your back happy."
     )
+    return f"{hello}\n\n{plan}"
 
 
 def welcome_button(tr: Translator) -> str:
@@ -25,7 +26,7 @@ def welcome_button(tr: Translator) -> str:
 
 
 def welcome_back(tr: Translator, name: str) -> str:
-    return tr._("Welcome back, {name}!", name=name)
+    return tr._("Welcome back, {name}!", name=name) if name else tr._("Welcome back!")
 
 
 def start_session_button(tr: Translator) -> str:
