@@ -39,7 +39,7 @@ def ago(n: int) -> date:
 
 def test_habit_strength_line() -> None:
     assert habit_strength_line(EN, 0.724) == (
-        "💪 Habit strength: 72%. A missed day dents it, practice builds it back."
+        "💪 Habit strength: 72%. Every session builds it; a day off only dents it."
     )
     assert "72\u00a0%" in habit_strength_line(Translator("de"), 0.724)  # German spacing, from Babel
 
