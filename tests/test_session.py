@@ -73,6 +73,7 @@ async def test_full_session_every_dose_type_and_both_sides(db: Database) -> None
         assert len(results) == len(STEPS) and all(outcome == "done" for *_, outcome in results)
         practice = await _session(db)
         assert practice.status == "completed" and (practice.pain_before, practice.pain_after) == (3, 2)
+        assert practice.stage == "done"
         assert h.errors == []
         # Telegram's limits held, and each illustration was uploaded once.
         assert h.fake.count_429 == 0

@@ -38,7 +38,8 @@ END = len(STEPS)
 
 
 class Action(StrEnum):
-    RATE = "rate"
+    RATE_BEFORE = "rate_before"
+    RATE_AFTER = "rate_after"
     START_TIMER = "timer"
     DONE = "done"
     SKIP = "skip"
@@ -64,7 +65,7 @@ class To(StrEnum):
 
 
 TRANSITIONS: dict[tuple[Stage, Action], To] = {
-    (Stage.PAIN_BEFORE, Action.RATE): To.EXERCISE,
+    (Stage.PAIN_BEFORE, Action.RATE_BEFORE): To.EXERCISE,
     (Stage.EXERCISE, Action.START_TIMER): To.HOLDING,
     (Stage.EXERCISE, Action.DONE): To.NEXT_STEP,
     (Stage.EXERCISE, Action.SKIP): To.NEXT_STEP,
@@ -76,7 +77,7 @@ TRANSITIONS: dict[tuple[Stage, Action], To] = {
     (Stage.HURT, Action.END): To.PAIN_AFTER,
     (Stage.HURT, Action.NERVE): To.ENDED,
     (Stage.HURT, Action.SPREADING): To.ENDED,
-    (Stage.PAIN_AFTER, Action.RATE): To.DONE,
+    (Stage.PAIN_AFTER, Action.RATE_AFTER): To.DONE,
 }
 
 STEP_ACTIONS = {
@@ -117,7 +118,10 @@ def _target(to: To, step: int) -> tuple[Stage, int, str]:
 async def move(
     s: AsyncSession, session_id: int, user_id: int, step: int, action: Action, now: datetime, **values: object
 ) -> Moved | None:
-    """Apply the table's move for `action` at `step`, once; None if the session is elsewhere."""
+    """Apply the table's move for `action` at `step`, once; None if the session is elsewhere.
+
+    An action leads to one place from every stage it is allowed in (tests/test_flow_tables.py),
+    so one conditional UPDATE over those stages is the whole move."""
     sources = [stage for (stage, act) in TRANSITIONS if act is action]
     to = TRANSITIONS[(sources[0], action)]
     stage, following, status_ = _target(to, step)
@@ -343,7 +347,7 @@ async def rate(ctx: FlowContext, session_id: int, when: b.PainWhen, rating: int)
     user, practice = owned
     tr = ctx.tr
     if when is b.PainWhen.BEFORE:
-        moved = await move(ctx.s, practice.id, user.id, 0, Action.RATE, ctx.now, pain_before=rating)
+        moved = await move(ctx.s, practice.id, user.id, 0, Action.RATE_BEFORE, ctx.now, pain_before=rating)
         if moved is None:
             ctx.answer(general_view.already_done(tr))
             return
@@ -361,7 +365,7 @@ async def rate(ctx: FlowContext, session_id: int, when: b.PainWhen, rating: int)
         show(ctx, user, practice.id, moved.stage, moved.step)
         phases.offer_flare(ctx, user, watch.pain_rising)
         return
-    moved = await move(ctx.s, practice.id, user.id, practice.step, Action.RATE, ctx.now, pain_after=rating)
+    moved = await move(ctx.s, practice.id, user.id, END, Action.RATE_AFTER, ctx.now, pain_after=rating)
     if moved is None:
         ctx.answer(general_view.already_done(tr))
         return
