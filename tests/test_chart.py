@@ -187,7 +187,7 @@ def test_labels_are_in_the_users_language(locale: str) -> None:
     layout = progress_layout(day_thirty(), tr)
     assert layout.calendar.column_labels == tuple(tr.weekday(i, "short") for i in range(7))
     assert layout.calendar.column_labels != progress_layout(day_thirty(), EN).calendar.column_labels
-    may = tr.date(date(2026, 5, 11), "d MMM")
+    may = tr.date(date(2026, 5, 11), tr.p_("date pattern", "d MMM"))
     assert layout.calendar.row_labels[0] == may
     assert layout.lines.percent_labels == (tr.percent(0), tr.percent(0.5), tr.percent(1))
     if locale == "ru":

@@ -4,7 +4,7 @@ from datetime import time
 
 from sqlalchemy import select
 
-from bot.buttons import TimeButton
+from bot.buttons import Intro, IntroButton, ScreenAnswer, TimeButton
 from bot.domain.screening import QUESTIONS, emergency_questions
 from db.engine import Database
 from db.models import ScreeningAnswer, User
@@ -223,10 +223,11 @@ async def test_typed_cities_in_local_spellings_and_ambiguous_names(db: Database)
     async with running_bot(db) as h:
         alex = h.user(language_code="de")
         await h.say(alex, "/start")
-        await h.press(alex, "Let's go")
-        await h.press(alex, CONSENT)
-        for _ in QUESTIONS:
-            await h.press(alex, "No")
+        await h.press(alex, IntroButton(Intro.WELCOME).pack())
+        await h.press(alex, IntroButton(Intro.CONSENT).pack())
+        for question in QUESTIONS:
+            await h.press(alex, ScreenAnswer(question.key, False).pack())
+        assert "Zeitzone" in h.last_text(alex)  # the German user is asked in German
         await h.say(alex, "Portland")  # two well-known places: the bot asks which
         choices = alex.last_bot_message().buttons
         assert (
@@ -236,3 +237,4 @@ async def test_typed_cities_in_local_spellings_and_ambiguous_names(db: Database)
         await h.say(alex, "Köln")
         assert (await h.db_user(alex.user_id)).timezone == "Europe/Berlin"  # type: ignore[union-attr]
         assert "Europe/Berlin" in h.texts(alex)[-2] and "UTC+01:00" in h.texts(alex)[-2]
+        assert "Uhr" in h.last_text(alex)  # and the time question, in German too
