@@ -50,14 +50,20 @@ class Harness:
         """Handle every update the emulator holds and deliver every effect; returns how many."""
         processed = 0
         while True:
-            updates = await self.runtime.bot.get_updates(offset=self._offset, timeout=0)
-            for update in updates:
-                self._offset = update.update_id + 1
-                await self.runtime.worker.handle(update)
-                processed += 1
+            handled = await self.take_updates()
+            processed += handled
             await self.runtime.sender.drain()
-            if not updates:
+            if not handled:
                 return processed
+
+    async def take_updates(self) -> int:
+        """Fetch and handle the updates the emulator holds, without waiting for delivery
+        (the sender goes on in the background); returns how many."""
+        updates = await self.runtime.bot.get_updates(offset=self._offset, timeout=0)
+        for update in updates:
+            self._offset = update.update_id + 1
+            await self.runtime.worker.handle(update)
+        return len(updates)
 
     async def process_raw(self, payload: dict[str, Any]) -> None:
         """An update that did not come through getUpdates (a forged or replayed one)."""

@@ -1,119 +1,72 @@
-"""The reminder dispatcher with controlled time, against the emulator's Bot API."""
+"""Reminders through the real dispatcher (a set-based claim that writes reminder rows and the
+outbox in one transaction) and the sender, with the harness clock, against the emulator."""
 
 import asyncio
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from bot.services.dispatch import dispatch_due
-from bot.services.planner import plan_next
+from bot.buttons import ReminderAction, ReminderButton
+from bot.domain.routine import STEPS
 from db.engine import Database
-from db.models import PhaseChange, PracticeSession, ReminderLog, User
-from tests.harness import Harness, running_bot
+from db.models import OutboxEffect, PhaseChange, ReminderLog, User
+from tests.harness import running_bot
+from tests.reminder_kit import dispatch, log_rows, make_user, make_users, practised, reminders_for
 
-BERLIN = "Europe/Berlin"
 # Monday 2 March 2026, 08:00 in Berlin (UTC+1).
 DUE = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
-
-
-async def make_user(
-    h: Harness,
-    telegram_id: int,
-    *,
-    tz: str = BERLIN,
-    at: time = time(8, 0),
-    phase: str = "habit",
-    **fields: object,
-) -> None:
-    """An onboarded user whose next reminder is planned from the harness clock."""
-    h.user(telegram_id, f"User{telegram_id}")
-    async with h.db.session() as s:
-        values: dict[str, object] = {
-            "telegram_id": telegram_id,
-            "chat_id": telegram_id,
-            "first_name": "U",
-            "timezone": tz,
-            "reminder_time": at,
-            "onboarding_step": "done",
-            "screen_status": "clear",
-            "phase": phase,
-            "phase_started_on": date(2026, 3, 1),
-            "weekday_mask": 0b1010101,
-            **fields,
-        }
-        user = User(**values)
-        s.add(user)
-        await s.flush()
-        plan_next(user, h.now)
-
-
-async def reminders_for(h: Harness, telegram_id: int) -> list[str]:
-    return [m.text or "" for m in h.fake.user(telegram_id).bot_messages()]
-
-
-async def dispatch(h: Harness):  # type: ignore[no-untyped-def]
-    return await dispatch_due(h.app.bot, h.deps)
-
-
-async def log_rows(h: Harness, telegram_id: int) -> list[ReminderLog]:
-    async with h.db.session() as s:
-        user = (await s.execute(select(User).where(User.telegram_id == telegram_id))).scalar_one()
-        return list(
-            (
-                await s.execute(
-                    select(ReminderLog).where(ReminderLog.user_id == user.id).order_by(ReminderLog.id)
-                )
-            ).scalars()
-        )
+REMINDER_BUTTONS = ["▶️ Start now", "⏰ In 30 min", "⏰ In 1 hour", "Skip today", "😣 Flare-up"]
 
 
 async def test_due_users_get_exactly_one_reminder(db: Database) -> None:
     async with running_bot(db) as h:
         h.now = DUE - timedelta(hours=1)
-        for uid in (1, 2, 3):
-            await make_user(h, uid)
+        await make_users(h, (1, 2, 3))
         await make_user(h, 4, at=time(9, 0))  # not due yet
-        assert (await dispatch(h)).claimed == 0
+        assert (await dispatch(h)).selected == 0
         h.now = DUE + timedelta(seconds=20)
         report = await dispatch(h)
-        await dispatch(h)  # a second run in the same minute sends nothing more
-        assert report.sent == 3
+        assert report.queued == 3
+        assert (await dispatch(h)).queued == 0  # a second run in the same minute sends nothing more
         for uid in (1, 2, 3):
-            texts = await reminders_for(h, uid)
+            texts = reminders_for(h, uid)
             assert len(texts) == 1 and "Day 1 of 21" in texts[0]
             assert [r.status for r in await log_rows(h, uid)] == ["sent"]
             user = await h.db_user(uid)
             assert user is not None and user.next_reminder_at == DUE + timedelta(days=1)
-        assert await reminders_for(h, 4) == []
-        assert h.fake.user(1).last_bot_message().buttons == [
-            "▶️ Start now",
-            "⏰ In 30 min",
-            "⏰ In 1 hour",
-            "Skip today",
-            "😣 Flare-up",
-        ]
+        assert reminders_for(h, 4) == []
+        assert h.fake.user(1).last_bot_message().buttons == REMINDER_BUTTONS
+        assert await h.count(OutboxEffect) == 0  # delivered rows are booked away
+        assert h.errors == []
+
+
+async def test_the_same_occurrence_is_refused_a_second_time(db: Database) -> None:
+    """Even if the planned time is set back (a stale process, a restored backup), the
+    reminder row's unique (user, occurrence) key sends an occurrence once."""
+    async with running_bot(db) as h:
+        h.now = DUE - timedelta(minutes=1)
+        await make_user(h, 1)
+        h.now = DUE
+        await dispatch(h)
+        async with h.db.session() as s:
+            await s.execute(update(User).where(User.telegram_id == 1).values(next_reminder_at=DUE))
+        report = await dispatch(h)
+        assert report.selected == 1 and report.queued == 0
+        assert len(reminders_for(h, 1)) == 1
+        assert (await h.db_user(1)).next_reminder_at == DUE + timedelta(days=1)  # type: ignore[union-attr]
 
 
 async def test_no_reminder_when_today_is_done(db: Database) -> None:
     async with running_bot(db) as h:
         h.now = DUE - timedelta(hours=1)
         await make_user(h, 1)
-        user = await h.db_user(1)
-        async with h.db.session() as s:
-            s.add(
-                PracticeSession(
-                    user_id=user.id,
-                    local_date=date(2026, 3, 2),
-                    status="completed",  # type: ignore[union-attr]
-                    stage="done",
-                    step=13,
-                    started_at=h.now,
-                )
-            )
+        await practised(h, 1, [date(2026, 3, 2)])
         h.now = DUE + timedelta(seconds=5)
         report = await dispatch(h)
-        assert report.skipped_done == 1 and await reminders_for(h, 1) == []
+        assert report.skipped_done == 1 and reminders_for(h, 1) == []
+        assert await log_rows(h, 1) == []
         assert (await h.db_user(1)).next_reminder_at == DUE + timedelta(days=1)  # type: ignore[union-attr]
 
 
@@ -126,63 +79,92 @@ async def test_snooze_comes_back_once(db: Database) -> None:
         person = h.fake.user(1)
         reminder = person.last_bot_message()
         await h.press(person, "⏰ In 30 min")
-        assert "remind you again at 08:30" in h.last_text(person)
+        assert "remind you again at 8:30" in h.last_text(person)
         # A second snooze of the same reminder (a double tap) is refused.
-        person.press_raw(next(d for d in reminder.callback_data if d.endswith(":s60")), reminder.message_id)
+        log_id = (await log_rows(h, 1))[0].id
+        person.press_raw(ReminderButton(log_id, ReminderAction.SNOOZE_60).pack(), reminder.message_id)
         await h.pump()
         assert (await h.db_user(1)).next_reminder_at == DUE + timedelta(minutes=30)  # type: ignore[union-attr]
         h.now = DUE + timedelta(minutes=31)
         await dispatch(h)
         await dispatch(h)
-        texts = await reminders_for(h, 1)
-        assert sum("Time to stretch" in t for t in texts) == 2 and "snoozed" in texts[-1]
+        texts = reminders_for(h, 1)
+        assert texts[0] == "Snoozed 30 minutes"  # the first reminder, its buttons gone
+        assert [t for t in texts if "Day 1 of 21" in t] == [texts[-1]]
+        assert texts[-1].startswith("Here's the reminder you snoozed.")
+        assert h.fake.user(1).last_bot_message().buttons == REMINDER_BUTTONS
+        assert [r.kind for r in await log_rows(h, 1)] == ["daily", "snooze"]
         assert (await h.db_user(1)).next_reminder_at == DUE + timedelta(days=1)  # type: ignore[union-attr]
 
 
 async def test_skip_today_and_start_now(db: Database) -> None:
     async with running_bot(db) as h:
         h.now = DUE - timedelta(minutes=1)
-        await make_user(h, 1)
-        await make_user(h, 2)
+        await make_users(h, (1, 2))
         h.now = DUE
         await dispatch(h)
         await h.press(h.fake.user(1), "Skip today")
+        assert "pick up tomorrow" in h.last_text(h.fake.user(1))
         assert (await h.db_user(1)).next_reminder_at == DUE + timedelta(days=1)  # type: ignore[union-attr]
+        assert [r.action for r in await log_rows(h, 1)] == ["skip"]
         await h.press(h.fake.user(2), "▶️ Start now")
         assert "before we start" in h.last_text(h.fake.user(2))
+        # Skipped today: a snooze from the same reminder afterwards (an old tap) is refused.
+        first = h.fake.user(1).bot_messages()[0]
+        log_id = (await log_rows(h, 1))[0].id
+        h.fake.user(1).press_raw(ReminderButton(log_id, ReminderAction.SNOOZE_30).pack(), first.message_id)
+        await h.pump()
+        assert (await h.db_user(1)).next_reminder_at == DUE + timedelta(days=1)  # type: ignore[union-attr]
 
 
 async def test_paused_screened_out_and_unfinished_users_get_none(db: Database) -> None:
     async with running_bot(db) as h:
         h.now = DUE - timedelta(minutes=1)
-        for uid in (1, 2, 3):
-            await make_user(h, uid)
-        # States that changed without re-planning: the dispatcher checks them itself.
-        from sqlalchemy import update
-
+        await make_users(h, (1, 2, 3))
+        # States that changed without re-planning: the claim checks them itself.
         async with h.db.session() as s:
             await s.execute(update(User).where(User.telegram_id == 1).values(paused=True))
             await s.execute(update(User).where(User.telegram_id == 2).values(screen_status="emergency"))
             await s.execute(update(User).where(User.telegram_id == 3).values(onboarding_step="timezone"))
         h.now = DUE + timedelta(minutes=1)
-        await dispatch(h)
+        report = await dispatch(h)
+        assert report.selected == 3 and report.queued == 0
         for uid in (1, 2, 3):
-            assert await reminders_for(h, uid) == []
+            assert reminders_for(h, uid) == []
             assert (await h.db_user(uid)).next_reminder_at is None  # type: ignore[union-attr]
+
+
+async def test_pause_from_settings_stops_reminders(db: Database) -> None:
+    async with running_bot(db) as h:
+        person = h.user()
+        await h.onboard(person)
+        await h.press(person, "Wait for my reminder")
+        await h.say(person, "/settings")
+        await h.press(person, "⏸ Pause reminders")
+        user = await h.db_user(person.user_id)
+        assert user is not None and user.paused and user.next_reminder_at is None
+        before = len(h.texts(person))
+        for _ in range(3):
+            h.advance(days=1)
+            await dispatch(h)
+        assert len(h.texts(person)) == before
 
 
 async def test_blocked_user_is_marked_and_comes_back_with_start(db: Database) -> None:
     async with running_bot(db) as h:
         h.now = DUE - timedelta(minutes=1)
         await make_user(h, 1)
-        h.fake.block(1, notify=False)
+        h.fake.block(1, notify=False)  # Telegram tells us only by refusing the message
         h.now = DUE
         report = await dispatch(h)
-        assert report.blocked == 1
+        assert report.queued == 1 and h.fake.count_403 == 1
+        assert h.runtime.sender.stats.blocked == 1
         user = await h.db_user(1)
         assert user is not None and user.blocked and user.next_reminder_at is None
+        assert await h.count(OutboxEffect) == 0
         h.now = DUE + timedelta(days=1)
-        assert (await dispatch(h)).claimed == 0
+        assert (await dispatch(h)).selected == 0
+        assert h.fake.count_403 == 1  # nothing more was tried
         h.fake.unblock(1, notify=False)
         await h.say(h.fake.user(1), "/start")
         user = await h.db_user(1)
@@ -193,58 +175,102 @@ async def test_429_is_retried_after_retry_after(db: Database) -> None:
     async with running_bot(db) as h:
         h.now = DUE - timedelta(minutes=1)
         await make_user(h, 1)
-        h.fake.fail_next("sendMessage", status=429, retry_after=7)
+        h.fake.fail_next("sendMessage", status=429, retry_after=1)
         h.now = DUE
-        report = await dispatch(h)
-        assert report.sent == 0 and report.retry == 1
-        assert (await h.db_user(1)).next_reminder_at == DUE + timedelta(seconds=7)  # type: ignore[union-attr]
-        h.now = DUE + timedelta(seconds=8)
-        assert (await dispatch(h)).sent == 1
-        assert len(await reminders_for(h, 1)) == 1
+        await dispatch(h)
+        assert h.fake.count_429 == 1 and h.runtime.sender.stats.rate_limited == 1
+        assert len(reminders_for(h, 1)) == 1  # sent after the pause, once
         assert [r.status for r in await log_rows(h, 1)] == ["sent"]
+        assert (await h.db_user(1)).next_reminder_at == DUE + timedelta(days=1)  # type: ignore[union-attr]
+        assert await h.count(OutboxEffect) == 0
 
 
-async def test_network_error_leaves_user_due_then_sends_once(db: Database) -> None:
+async def test_network_error_is_retried_then_sent_once(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     async with running_bot(db) as h:
         h.now = DUE - timedelta(minutes=1)
-        await make_user(h, 1)
-        h.fake.fail_next("sendMessage", status=502)
+        await make_users(h, (1, 2))
+        h.fake.fail_next("sendMessage", status=502, chat_id=1)  # a gateway error
+        real_call = h.fake.call
+        dropped: list[str] = []
+
+        async def unreachable(token, method, params, files=None):  # type: ignore[no-untyped-def]
+            if method.lower() == "sendmessage" and params.get("chat_id") in (2, "2") and not dropped:
+                dropped.append(method)
+                raise ConnectionResetError("connection reset by peer")  # never reached Telegram
+            return await real_call(token, method, params, files)
+
+        monkeypatch.setattr(h.fake, "call", unreachable)
         h.now = DUE
-        assert (await dispatch(h)).sent == 0
-        assert (await h.db_user(1)).next_reminder_at == DUE  # type: ignore[union-attr]
-        h.now = DUE + timedelta(seconds=30)
-        assert (await dispatch(h)).sent == 1
-        assert len(await reminders_for(h, 1)) == 1
-        assert len(await log_rows(h, 1)) == 1
+        await dispatch(h)
+        assert dropped == ["sendMessage"] and h.runtime.sender.stats.retried == 2
+        for uid in (1, 2):
+            assert len(reminders_for(h, uid)) == 1
+            assert [r.status for r in await log_rows(h, uid)] == ["sent"]
+        assert h.errors == []
 
 
 async def test_late_within_grace_is_sent_too_late_is_skipped(db: Database) -> None:
     async with running_bot(db) as h:
+        assert h.runtime.settings.reminder_grace_minutes == 120
         h.now = DUE - timedelta(minutes=1)
         await make_user(h, 1)  # due 08:00
-        await make_user(h, 2, at=time(5, 0))  # due 05:00, three hours before "now"
         h.now = DUE - timedelta(hours=3, minutes=1)
-        async with h.db.session() as s:
-            user2 = (await s.execute(select(User).where(User.telegram_id == 2))).scalar_one()
-            plan_next(user2, h.now)
+        await make_user(h, 2, at=time(5, 0))  # due 05:00, 4.5 hours before "now"
         h.now = DUE + timedelta(minutes=90)  # the bot was down until 09:30
         report = await dispatch(h)
-        assert report.sent == 1 and report.late == 1
-        assert len(await reminders_for(h, 1)) == 1
-        assert await reminders_for(h, 2) == []
+        assert report.queued == 1 and report.late == 1
+        assert len(reminders_for(h, 1)) == 1
+        assert reminders_for(h, 2) == []
         assert [r.status for r in await log_rows(h, 2)] == ["late"]
         assert (await h.db_user(2)).next_reminder_at == datetime(2026, 3, 3, 4, 0, tzinfo=UTC)  # type: ignore[union-attr]
+
+
+async def test_after_a_long_downtime_nothing_is_sent_in_a_burst(db: Database) -> None:
+    """Down for a day and a half: every missed occurrence is booked as late, none is sent,
+    and each user's next reminder is their next regular one."""
+    async with running_bot(db) as h:
+        h.now = DUE - timedelta(minutes=1)
+        await make_users(h, range(1, 41))
+        h.now = DUE + timedelta(days=1, hours=12)  # Tuesday 20:00 in Berlin
+        report = await dispatch(h)
+        assert (report.selected, report.late, report.queued) == (40, 40, 0)
+        assert h.fake.sends() == []
+        for uid in (1, 40):
+            assert [r.status for r in await log_rows(h, uid)] == ["late"]
+            assert (await h.db_user(uid)).next_reminder_at == DUE + timedelta(days=2)  # type: ignore[union-attr]
+        h.now = DUE + timedelta(days=2)
+        assert (await dispatch(h)).queued == 40
+        assert all(len(reminders_for(h, uid)) == 1 for uid in range(1, 41))
+
+
+async def test_habit_reminds_every_day(db: Database) -> None:
+    async with running_bot(db) as h:
+        h.now = DUE - timedelta(minutes=1)
+        await make_user(h, 1)
+        days = []
+        for _ in range(7):
+            user = await h.db_user(1)
+            assert user is not None and user.next_reminder_at is not None
+            h.now = user.next_reminder_at
+            await dispatch(h)
+            days.append(h.now.astimezone(ZoneInfo("Europe/Berlin")).date())
+        assert days == [date(2026, 3, 2) + timedelta(days=i) for i in range(7)]
+        assert len(reminders_for(h, 1)) == 7
 
 
 async def test_maintenance_reminds_on_chosen_days_with_the_week_count(db: Database) -> None:
     async with running_bot(db) as h:
         h.now = DUE - timedelta(hours=1)  # Monday
         await make_user(h, 1, phase="maintenance", weekday_mask=(1 << 1) | (1 << 3) | (1 << 5))
-        user = await h.db_user(1)
-        assert user is not None and user.next_reminder_at == datetime(2026, 3, 3, 7, 0, tzinfo=UTC)
-        h.now = user.next_reminder_at
-        await dispatch(h)
-        assert "This week: 0 of 3" in (await reminders_for(h, 1))[0]
+        sent_on = []
+        for _ in range(4):
+            user = await h.db_user(1)
+            assert user is not None and user.next_reminder_at is not None
+            h.now = user.next_reminder_at
+            await dispatch(h)
+            sent_on.append(h.now.astimezone(ZoneInfo("Europe/Berlin")).strftime("%a %H:%M"))
+        assert sent_on == ["Tue 08:00", "Thu 08:00", "Sat 08:00", "Tue 08:00"]
+        assert "This week: 0 of 3" in reminders_for(h, 1)[0]
 
 
 async def test_daily_phase_check_in_arrives_with_the_reminder(db: Database) -> None:
@@ -254,16 +280,18 @@ async def test_daily_phase_check_in_arrives_with_the_reminder(db: Database) -> N
         h.now = DUE
         await dispatch(h)
         person = h.fake.user(1)
-        assert "less sore" in h.last_text(person)
+        reminder = person.last_bot_message()
+        assert "less sore" in (reminder.text or "")
+        assert reminder.buttons == [*REMINDER_BUTTONS, "Yes, less sore", "Still sore"]
         await h.press(person, "Yes, less sore")
         user = await h.db_user(1)
         assert user is not None and user.phase == "maintenance"
         async with h.db.session() as s:
-            changes = (await s.execute(select(PhaseChange.reason))).scalars().all()
+            changes = (await s.execute(select(PhaseChange.reason).order_by(PhaseChange.id))).scalars().all()
         assert changes == ["checkin_due", "checkin_less_sore"]
 
 
-async def test_flare_up_from_a_reminder_returns_to_daily(db: Database) -> None:
+async def test_flare_up_from_a_reminder_returns_to_daily_at_once(db: Database) -> None:
     async with running_bot(db) as h:
         h.now = DUE - timedelta(days=1)
         await make_user(h, 1, phase="maintenance", weekday_mask=0b1111111)
@@ -271,10 +299,9 @@ async def test_flare_up_from_a_reminder_returns_to_daily(db: Database) -> None:
         await dispatch(h)
         person = h.fake.user(1)
         await h.press(person, "😣 Flare-up")
-        await h.press(person, "Yes, daily again")
         user = await h.db_user(1)
-        assert user is not None and user.phase == "daily" and user.checkin_on == date(2026, 3, 9)
-        assert "daily stretches" in h.last_text(person)
+        assert user is not None and user.phase == "flare" and user.checkin_on == date(2026, 3, 9)
+        assert "Back to daily stretching" in h.last_text(person)
 
 
 async def test_habit_ends_after_21_counted_days(db: Database) -> None:
@@ -283,25 +310,13 @@ async def test_habit_ends_after_21_counted_days(db: Database) -> None:
         await h.onboard(person)
         await h.press(person, "Wait for my reminder")
         user = await h.db_user(person.user_id)
-        assert user is not None
+        assert user is not None and user.phase_started_on is not None
+        start = user.phase_started_on - timedelta(days=20)
+        await practised(h, person.user_id, [start + timedelta(days=i) for i in range(20)])
         async with h.db.session() as s:
-            for back in range(1, 21):
-                s.add(
-                    PracticeSession(
-                        user_id=user.id,
-                        local_date=user.phase_started_on + timedelta(days=back - 21),  # type: ignore[operator]
-                        status="completed",
-                        stage="done",
-                        step=13,
-                        started_at=h.now,
-                    )
-                )
-            u = await s.get(User, user.id)
-            u.phase_started_on = user.phase_started_on - timedelta(days=20)  # type: ignore[union-attr,operator]
+            await s.execute(update(User).where(User.id == user.id).values(phase_started_on=start))
         await h.say(person, "/stretch")
         await h.press(person, "2")
-        from bot.domain.routine import STEPS
-
         for _ in STEPS:
             await h.press(person, "✅ Done")
         await h.press(person, "1")
@@ -312,37 +327,11 @@ async def test_habit_ends_after_21_counted_days(db: Database) -> None:
         assert user is not None and user.phase == "daily" and user.checkin_on is not None
 
 
-async def test_two_dispatchers_at_once_send_each_reminder_once(postgres_url: str, db: Database) -> None:
-    """Two processes' worth of dispatchers (separate engines) race over the same due users."""
-    async with running_bot(db, dispatch_batch_size=50) as h:
-        h.now = DUE - timedelta(minutes=1)
-        users = range(1, 201)
-        for uid in users:
-            await make_user(h, uid)
-        h.now = DUE + timedelta(seconds=1)
-        other = Database(postgres_url)
-        from bot.deps import Deps
-
-        second = Deps(settings=h.deps.settings, db=other, clock=lambda: h.now)
-        try:
-            for _ in range(6):
-                await asyncio.gather(dispatch_due(h.app.bot, h.deps), dispatch_due(h.app.bot, second))
-        finally:
-            await other.dispose()
-        counts = [len(await reminders_for(h, uid)) for uid in users]
-        assert counts == [1] * len(users)
-        async with h.db.session() as s:
-            statuses = (await s.execute(select(ReminderLog.status))).scalars().all()
-        assert len(statuses) == len(users) and set(statuses) == {"sent"}
-
-
 @pytest.mark.parametrize("zone", ["Europe/Berlin", "America/New_York", "Asia/Kolkata"])
 async def test_reminder_stays_at_local_time_across_dst(db: Database, zone: str) -> None:
     async with running_bot(db) as h:
         h.now = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
         await make_user(h, 1, tz=zone)
-        from zoneinfo import ZoneInfo
-
         local_times = set()
         for _ in range(30):  # through the March switches in Europe and the US
             user = await h.db_user(1)
@@ -351,38 +340,53 @@ async def test_reminder_stays_at_local_time_across_dst(db: Database, zone: str) 
             await dispatch(h)
             local_times.add(h.now.astimezone(ZoneInfo(zone)).time())
         assert local_times == {time(8, 0)}
-        assert len(await reminders_for(h, 1)) == 30
+        assert len(reminders_for(h, 1)) == 30
 
 
-async def test_one_tick_drains_a_backlog_in_back_to_back_batches(db: Database) -> None:
-    from types import SimpleNamespace
-
-    from bot.handlers.reminders import dispatch_job
-
+async def test_one_drain_claims_a_backlog_in_back_to_back_batches(db: Database) -> None:
     async with running_bot(db, dispatch_batch_size=5) as h:
         h.now = DUE - timedelta(minutes=1)
-        for uid in range(1, 13):
-            await make_user(h, uid)
+        await make_users(h, range(1, 13))
         h.now = DUE + timedelta(seconds=1)
-        await dispatch_job(SimpleNamespace(bot=h.app.bot, application=h.app))  # type: ignore[arg-type]
-        assert [len(await reminders_for(h, uid)) for uid in range(1, 13)] == [1] * 12
+        await h.runtime.dispatcher.drain()  # what one scheduler tick starts
+        await h.runtime.sender.drain()
+        assert h.runtime.dispatcher.stats.runs == 3  # 5 + 5 + 2: the short batch ends it
+        assert [len(reminders_for(h, uid)) for uid in range(1, 13)] == [1] * 12
 
 
-async def test_a_claim_lost_in_a_crash_is_sent_after_the_lease(db: Database) -> None:
-    """The process died between claiming and sending: the lease runs out, the same
-    occurrence is claimed again (its log row reused) and sent once."""
-    from bot.services.dispatch import claim_due
-
-    async with running_bot(db) as h:
+async def test_two_runtimes_on_one_database_send_each_reminder_once(postgres_url: str, db: Database) -> None:
+    """Two processes' worth of runtimes (own engines, dispatchers and senders) race over
+    the same due users: they claim disjoint users and each reminder goes out once."""
+    async with running_bot(db, dispatch_batch_size=50) as h:
         h.now = DUE - timedelta(minutes=1)
-        await make_user(h, 1)
-        h.now = DUE
-        claims, _ = await claim_due(h.deps, h.now)  # claimed, then "crashed": never sent
-        assert len(claims) == 1 and await reminders_for(h, 1) == []
-        h.now = DUE + timedelta(minutes=2)
-        assert (await dispatch(h)).claimed == 0  # still leased
-        h.now = DUE + timedelta(seconds=h.deps.settings.reminder_lease_seconds + 1)
-        assert (await dispatch(h)).sent == 1
-        assert len(await reminders_for(h, 1)) == 1
-        rows = await log_rows(h, 1)
-        assert [(r.status, r.due_at) for r in rows] == [("sent", DUE)]
+        users = range(1, 201)
+        await make_users(h, users)
+        h.now = DUE + timedelta(seconds=1)
+        other = Database(postgres_url)
+        try:
+            async with running_bot(other, fake=h.fake, dispatch_batch_size=50) as h2:
+                h2.now = h.now
+                claimed: dict[str, list[int]] = {"one": [], "two": []}
+                for name, runtime in (("one", h.runtime), ("two", h2.runtime)):
+                    submit = runtime.sender.submit
+
+                    def spy(items, submit=submit, seen=claimed[name]):  # type: ignore[no-untyped-def]
+                        seen.extend(item.chat_id for item in items)
+                        submit(items)
+
+                    runtime.sender.submit = spy  # type: ignore[method-assign]
+                for _ in range(4):
+                    await asyncio.gather(h.runtime.dispatcher.run_once(), h2.runtime.dispatcher.run_once())
+                await asyncio.gather(h.runtime.sender.drain(), h2.runtime.sender.drain())
+                assert claimed["one"] and claimed["two"]
+                assert not set(claimed["one"]) & set(claimed["two"])
+                assert sorted(claimed["one"] + claimed["two"]) == list(users)
+                sent = h.runtime.sender.stats.reminders_sent + h2.runtime.sender.stats.reminders_sent
+                assert sent == len(users)
+        finally:
+            await other.dispose()
+        assert [len(reminders_for(h, uid)) for uid in users] == [1] * len(users)
+        async with h.db.session() as s:
+            statuses = (await s.execute(select(ReminderLog.status))).scalars().all()
+        assert len(statuses) == len(users) and set(statuses) == {"sent"}
+        assert await h.count(OutboxEffect) == 0
