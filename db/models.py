@@ -222,7 +222,7 @@ class ReminderLog(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     local_date: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(8), default="daily")
-    # claimed | sent | late | blocked
+    # queued (in the outbox) | sent | late (skipped after downtime) | blocked | failed
     status: Mapped[str] = mapped_column(String(8), default="claimed")
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

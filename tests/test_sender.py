@@ -283,3 +283,25 @@ async def test_effects_committed_before_a_crash_are_delivered_once_after_restart
                 assert await s.scalar(select(func.count()).select_from(OutboxEffect)) == 0
     finally:
         await fake.aclose()
+
+
+async def test_a_reminder_refused_for_good_is_booked_as_blocked_or_failed(db: Database) -> None:
+    from sqlalchemy import select
+
+    from db.models import ReminderLog
+
+    async with running_bot(db) as h:
+        alex, bea = h.user(7001, "Alex"), h.user(7002, "Bea")
+        for person in (alex, bea):
+            await h.onboard(person)
+            await h.press(person, "Wait for my reminder")
+        stored = await h.db_user(alex.user_id)
+        assert stored is not None and stored.next_reminder_at is not None
+        h.now = stored.next_reminder_at
+        h.fake.block(alex.user_id)
+        h.fake.fail_next("sendMessage", 400, "Bad Request: chat not found", chat_id=bea.user_id)
+        await h.dispatch()
+        async with h.db.session() as s:
+            rows = dict((await s.execute(select(ReminderLog.user_id, ReminderLog.status))).all())
+        users = {u.telegram_id: u.id for u in [await h.db_user(alex.user_id), await h.db_user(bea.user_id)] if u}
+        assert rows == {users[alex.user_id]: "blocked", users[bea.user_id]: "failed"}

@@ -15,7 +15,7 @@ from db.models import OutboxEffect
 
 # A row is this process's to deliver until its lease ends; the sender renews the leases of
 # what it still holds, so only a dead process's rows are taken over.
-LEASE = timedelta(minutes=10)
+LEASE = timedelta(seconds=60)
 
 
 @dataclass

@@ -337,12 +337,10 @@ class Sender:
             requeue = self._retry(chat, item, exc)
         except TelegramError as exc:
             log.error("Telegram refused %s for chat %s: %s", item.effect.kind, chat_id, exc)
-            self.stats.failed += 1
-            self._done_ids.append(item.id)
+            self._give_up(item)
         except Exception:
             log.exception("delivering %s to chat %s failed", item.effect.kind, chat_id)
-            self.stats.failed += 1
-            self._done_ids.append(item.id)
+            self._give_up(item)
         finally:
             if requeue:
                 chat.queue.appendleft(item)
@@ -367,8 +365,7 @@ class Sender:
             log.warning(
                 "giving up on %s for chat %s after %d attempts", item.effect.kind, item.chat_id, attempts
             )
-            self.stats.failed += 1
-            self._done_ids.append(item.id)
+            self._give_up(item)
             return False
         self.stats.retried += 1
         delay = BACKOFF[min(attempts, len(BACKOFF) - 1)]
@@ -385,11 +382,18 @@ class Sender:
 
     def _bad_request(self, item: Item, exc: BadRequest) -> None:
         message = str(exc).lower()
-        self._done_ids.append(item.id)
         if NOT_MODIFIED in message or any(g in message for g in QUERY_GONE):
+            self._done_ids.append(item.id)
             return
         log.error("Telegram refused %s for chat %s: %s", item.effect.kind, item.chat_id, exc)
-        self.stats.failed += 1
+        self._give_up(item)
+
+    def _give_up(self, item: Item, status: str = "failed") -> None:
+        """The effect will not be delivered: its row goes, and a reminder says why."""
+        if status == "failed":
+            self.stats.failed += 1
+        self._done_ids.append(item.id)
+        self._book(item, status)
 
     def _drop_chat(self, chat_id: int, chat: _Chat, item: Item) -> None:
         """The user blocked the bot: nothing more goes to them until they come back."""
@@ -397,9 +401,10 @@ class Sender:
         log.info("user in chat %s blocked the bot; dropping %d queued effects", chat_id, len(chat.queue) + 1)
         for queued in chat.queue:
             self._queued[queued.priority] -= 1
+            self._book(queued, "blocked")
         chat.queue.clear()
         self._blocked.add(chat_id)
-        self._done_ids.append(item.id)
+        self._give_up(item, "blocked")
 
     async def _execute(self, item: Item) -> None:
         effect = item.effect
@@ -420,14 +425,18 @@ class Sender:
             await self._file(chat_id, effect)
         else:  # pragma: no cover - every effect type is handled above
             raise TypeError(f"unknown effect {effect!r}")
-        if item.track:
-            self._book(item)
+        self._book(item, "sent")
 
-    def _book(self, item: Item) -> None:
+    def _book(self, item: Item, status: str) -> None:
+        """What Telegram did with a tracked effect (a reminder: sent, failed or blocked)."""
         kind, _, value = (item.track or "").partition(":")
-        if kind == "reminder":
+        if kind != "reminder":
+            return
+        if status == "sent":
             self.stats.reminders_sent += 1
-            self._reminders.append({"id": int(value), "sent_at": self.now()})
+        self._reminders.append(
+            {"rid": int(value), "st": status, "at": self.now() if status == "sent" else None}
+        )
 
     def _markup(self, effect: Send) -> Any:
         if effect.keyboard:
@@ -597,8 +606,8 @@ class Sender:
                     await s.execute(
                         update(table)
                         .where(table.c.id == bindparam("rid"))
-                        .values(status="sent", sent_at=bindparam("at")),
-                        [{"rid": r["id"], "at": r["sent_at"]} for r in reminders],
+                        .values(status=bindparam("st"), sent_at=bindparam("at")),
+                        reminders,
                     )
                 await self.slots.write(s, slot_writes)
                 await self.media.write(s, media_writes)
