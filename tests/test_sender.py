@@ -286,8 +286,6 @@ async def test_effects_committed_before_a_crash_are_delivered_once_after_restart
 
 
 async def test_a_reminder_refused_for_good_is_booked_as_blocked_or_failed(db: Database) -> None:
-    from sqlalchemy import select
-
     from db.models import ReminderLog
 
     async with running_bot(db) as h:
@@ -303,5 +301,7 @@ async def test_a_reminder_refused_for_good_is_booked_as_blocked_or_failed(db: Da
         await h.dispatch()
         async with h.db.session() as s:
             rows = dict((await s.execute(select(ReminderLog.user_id, ReminderLog.status))).all())
-        users = {u.telegram_id: u.id for u in [await h.db_user(alex.user_id), await h.db_user(bea.user_id)] if u}
+        users = {
+            u.telegram_id: u.id for u in [await h.db_user(alex.user_id), await h.db_user(bea.user_id)] if u
+        }
         assert rows == {users[alex.user_id]: "blocked", users[bea.user_id]: "failed"}
