@@ -101,4 +101,5 @@ def pick_language(tr: Translator) -> str:
 
 
 def language_set(tr: Translator) -> str:
+    # TRANSLATORS: name this catalog's own language ("from now on I'll speak German").
     return tr._("Okay, I'll speak English from now on.")
