@@ -68,7 +68,7 @@ def test_catalogs_are_package_data() -> None:
 
 # --- the tooling, on a made-up package ------------------------------------------------------
 
-SAMPLE = '''
+SAMPLE = """
 from bot.i18n import N_, translator
 
 MARKED = N_("Marked where it is defined")
@@ -88,7 +88,7 @@ class View:
         chained = translator("de")._("Welcome back")
         plain = tr._("Hello")
         return greeting, days, left, button, title, chained, plain
-'''
+"""
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ def test_extract_finds_every_form_of_translator_call(project: Path) -> None:
 
 def test_code_problems_flag_built_message_ids(project: Path) -> None:
     (project / "bad.py").write_text(
-        dedent('''
+        dedent("""
         def show(tr, x, n):
             tr._(f"Hello {x}")
             tr._("Hello " + x)
@@ -134,7 +134,7 @@ def test_code_problems_flag_built_message_ids(project: Path) -> None:
             tr.n_("{0} day", "{0} days", n)
             tr._("Broken {name")
             tr._(x)  # a variable carries an id marked with N_ elsewhere: fine
-        ''')
+        """)
     )
     problems = catalogs.code_problems(project)
     assert [p.split(":")[1] for p in problems] == ["3", "4", "5", "6", "6", "7"]

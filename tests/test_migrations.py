@@ -94,3 +94,81 @@ async def test_migrations_up_from_empty_postgres(postgres_url: str) -> None:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def test_safety_v2_maps_stored_answers_and_keeps_everyone_paused_paused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Users screened by the first version: clear ones are asked only the new questions before
+    their next session; paused and stopped ones stay so; a flare-up's "daily" becomes "flare"."""
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import text
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'v1.sqlite3'}")
+    await upgrade(db, "0002")
+    now = datetime(2026, 11, 1, tzinfo=UTC).replace(tzinfo=None)
+    old_answers = {
+        "saddle_numbness": False,
+        "bladder_bowel": False,
+        "both_legs": False,
+        "leg_weakness": False,
+        "fever": False,
+        "cancer": False,
+        "weight_loss": False,
+        "injury": False,
+        "night_pain": True,  # paused people in v1; means nothing now
+    }
+    users = {1: "clear", 2: "see_doctor", 3: "emergency", 4: "rescreen"}
+    async with db.engine.begin() as conn:
+        for uid, status in users.items():
+            await conn.execute(
+                text(
+                    "INSERT INTO users (id, telegram_id, chat_id, first_name, timezone, weekday_mask, phase, "
+                    "onboarding_step, screen_index, screen_status, paused, blocked, next_reminder_kind, "
+                    "created_at, updated_at, locale, hold_seconds) VALUES (:id, :tg, :tg, 'x', 'UTC', 85, "
+                    ":phase, 'done', 0, :status, false, false, 'daily', :now, :now, 'en', '{}')"
+                ),
+                {
+                    "id": uid,
+                    "tg": 1000 + uid,
+                    "status": status,
+                    "now": now,
+                    "phase": "daily" if uid == 1 else "habit",
+                },
+            )
+            for key, answer in old_answers.items():
+                await conn.execute(
+                    text(
+                        "INSERT INTO screening_answers (user_id, question_key, tier, answer, at) "
+                        "VALUES (:u, :k, 'emergency', :a, :now)"
+                    ),
+                    {
+                        "u": uid,
+                        "k": key,
+                        "a": answer if uid != 3 or key != "bladder_bowel" else True,
+                        "now": now,
+                    },
+                )
+        await conn.execute(
+            text(
+                "INSERT INTO phase_changes (user_id, old_phase, new_phase, reason, on_date, at) "
+                "VALUES (1, 'maintenance', 'daily', 'flare_up', :d, :now)"
+            ),
+            {"d": date(2026, 10, 30), "now": now},
+        )
+    await upgrade(db)
+    async with db.engine.connect() as conn:
+        rows = {
+            uid: (status, json_round, phase)
+            for uid, status, json_round, phase in await conn.execute(
+                text("SELECT id, screen_status, screen_round, phase FROM users")
+            )
+        }
+    await db.dispose()
+    import json
+
+    new_questions = {"bowel", "sexual_function", "immune", "osteoporosis", "age_onset", "constant_pain"}
+    assert rows[1][0] == "pending" and set(json.loads(rows[1][1])) >= new_questions
+    assert rows[1][2] == "flare"  # daily after a flare-up
+    assert rows[2][0] == "doctor_first"  # paused stays paused
+    assert rows[3][0] == "emergency"  # stopped stays stopped
+    assert rows[4][0] == "pending" and rows[4][2] == "habit"

@@ -61,7 +61,7 @@ class Days:
 
 
 async def test_habit_reminders_count_the_days_that_counted(db: Database) -> None:
-    """"Day N of 21" is the day a session today would make: a missed day does not advance it."""
+    """ "Day N of 21" is the day a session today would make: a missed day does not advance it."""
     async with running_bot(db) as h:
         h.now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)  # Sunday; the habit began today
         await make_user(h, 1)
@@ -120,7 +120,6 @@ async def test_an_unanswered_checkin_rides_on_reminders_then_the_kinder_default(
         assert reminder.text == f"{CHECKIN_DUE}\n\n{CHECKIN_REMINDER}\n\n{QUESTION}"
         assert reminder.buttons == REMINDER_BUTTONS + CHECKIN_BUTTONS
         assert days.local_times == {time(8, 0)}
-
 
 
 async def test_the_buttons_the_notice_points_at_still_work(db: Database) -> None:

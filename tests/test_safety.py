@@ -237,3 +237,24 @@ async def test_export_lists_every_safety_answer_with_its_date(db: Database) -> N
         assert [a["question_key"] for a in answers] == [q.key for q in QUESTIONS]
         assert all(date.fromisoformat(a["at"][:10]) == h.now.date() for a in answers)
         assert {a["tier"] for a in answers} == {"emergency", "doctor_today", "doctor_first"}
+
+
+async def test_new_questions_for_an_existing_user_come_before_their_next_session(db: Database) -> None:
+    async with running_bot(db) as h:
+        alex = h.user()
+        await h.onboard(alex)
+        await h.press(alex, "Wait for my reminder")
+        new_keys = ["bowel", "sexual_function", "immune"]
+        async with h.db.session() as s:
+            user = (await s.execute(select(User))).scalar_one()
+            user.screen_status = "pending"  # type: ignore[assignment]
+            user.screen_round = new_keys  # as the safety-v2 migration leaves a user who was clear
+        await h.say(alex, "/stretch")
+        assert "more complete" in h.texts(alex)[-2]
+        assert h.last_text(alex).startswith("Question 1 of 3:")
+        for _ in new_keys:
+            await h.press(alex, "No")
+        assert "Send /stretch when you're ready" in h.last_text(alex)
+        assert "running again" not in h.last_text(alex)
+        await h.say(alex, "/stretch")
+        assert "before we start" in h.last_text(alex)

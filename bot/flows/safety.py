@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot import buttons as b
 from bot.domain import symptoms
 from bot.domain.schedule import local_today
-from bot.domain.screening import Outcome, ScreenStatus, WayBack
+from bot.domain.screening import Outcome, ScreenStatus, WayBack, full_screen
 from bot.domain.symptoms import FollowUp, FollowUpAction
 from bot.flows import onboarding, screening, session
 from bot.flows.context import FlowContext
@@ -33,17 +33,20 @@ async def gate(ctx: FlowContext) -> bool:
     return True
 
 
-async def _after_clear(ctx: FlowContext, user: User, *, recheck: bool = False) -> None:
-    """A round came back clear: onboarding moves on; an onboarded user's program runs again,
-    and a session the re-check interrupted carries on where it was."""
+async def _after_clear(ctx: FlowContext, user: User, *, came_back: bool) -> None:
+    """A round came back clear: onboarding moves on; an onboarded user carries on (a session
+    the re-check interrupted, where it was). `came_back`: the round ended a stop or pause."""
     if not user.onboarded:
         if not onboarding.advance(ctx, user, onboarding.Event.SCREENED):
             onboarding.ask(ctx, user)
         return
     await replan(ctx.s, user, ctx.now)
-    # A re-check's own words already say what to do; only a stop that ended needs saying so.
-    if not await session.carry_on(ctx, user) and not recheck:
+    if await session.carry_on(ctx, user):
+        return
+    if came_back:
         ctx.send(general_view.program_running(ctx.tr))
+    else:  # a re-check says what to do itself; new questions just end
+        ctx.send(general_view.ready_when_you_are(ctx.tr))
 
 
 async def on_answer(ctx: FlowContext, key: str, yes: bool) -> None:
@@ -52,8 +55,14 @@ async def on_answer(ctx: FlowContext, key: str, yes: bool) -> None:
         ctx.answer(general_view.not_started(ctx.tr))
         return
     recheck = user.screen_status is ScreenStatus.RECHECK
+    # A full round for someone onboarded is the re-do after a stop; a shorter one is new questions.
+    redo = not recheck and len(screening.current_round(user)) == len(full_screen())
     if await screening.answer(ctx, user, key, yes) is Outcome.CLEAR:
-        await _after_clear(ctx, user, recheck=recheck)
+        if recheck:
+            await replan(ctx.s, user, ctx.now)
+            await session.carry_on(ctx, user)
+        else:
+            await _after_clear(ctx, user, came_back=redo)
 
 
 async def on_control(ctx: FlowContext, choice: b.ScreenControl) -> None:
@@ -69,7 +78,7 @@ async def on_control(ctx: FlowContext, choice: b.ScreenControl) -> None:
     way = CONTROLS[choice]
     ctx.edit_pressed(view.way_back_label(tr, way))
     if await screening.take_way_back(ctx, user, way) is ScreenStatus.CLEAR:
-        await _after_clear(ctx, user)
+        await _after_clear(ctx, user, came_back=True)
 
 
 async def on_followup(ctx: FlowContext, answer: FollowUp) -> None:

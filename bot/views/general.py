@@ -91,3 +91,7 @@ def settled(old: str, note: str) -> str:
 
 def program_running(tr: Translator) -> str:
     return tr._("Your program is running again. Send /stretch when you're ready.")
+
+
+def ready_when_you_are(tr: Translator) -> str:
+    return tr._("Thank you. Send /stretch when you're ready.")
