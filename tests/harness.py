@@ -127,6 +127,8 @@ async def running_bot(
     """The bot against the in-process emulator; pass `fake` to restart it against the same Telegram."""
     own = fake is None
     fake = fake or FakeTelegram()
+    # Unpaced unless a test is about the pace: 25 messages a second would make every step wait.
+    settings.setdefault("send_rate_per_second", 1000.0)
     config = load_settings(bot_token=TOKEN, database_url=db.url, timer_scale=0.01, _env_file=None, **settings)
     runtime = Runtime(
         config,
@@ -135,6 +137,8 @@ async def running_bot(
         get_updates_request=EmulatorRequest(fake),
         jobs=False,
     )
+    # Book deliveries at once: tests wait for the booking after every step (production batches 50 ms).
+    runtime.sender.flush_interval = 0.001
     harness = Harness(fake, runtime, db)
     await runtime.start()
     try:
