@@ -127,6 +127,10 @@ class WebServer:
         self.server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
 
     @property
+    def started(self) -> bool:
+        return bool(self.server.started) and not self.server.should_exit
+
+    @property
     def port(self) -> int:
         return int(self.sock.getsockname()[1])
 
