@@ -12,6 +12,7 @@ import asyncio
 import logging
 import re
 import signal
+import socket
 import sys
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -258,8 +259,8 @@ async def serve(settings: Settings, mode: str) -> None:
     server: WebServer | None = None
     server_task: asyncio.Task[None] | None = None
     failure: StartupError | None = None
+    sock: socket.socket | None = None
     try:
-        sock = None
         if port is not None:
             try:
                 sock = bind(settings.listen, port)
@@ -334,6 +335,8 @@ async def serve(settings: Settings, mode: str) -> None:
             server.stop()
         if server_task is not None:
             await server_task
+        elif sock is not None:
+            sock.close()  # bound, but start-up failed before serving
         await runtime.stop()
         await db.dispose()
         log.info("stopped")
