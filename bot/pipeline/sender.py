@@ -647,8 +647,8 @@ class Sender:
         ids = list(sent_at)
         delays: list[float] = []
         for start in range(0, len(ids), 1000):
-            rows = await s.execute(
-                select(ReminderLog.id, ReminderLog.due_at).where(ReminderLog.id.in_(ids[start : start + 1000]))
-            )
+            batch = ids[start : start + 1000]
+            query = select(ReminderLog.id, ReminderLog.due_at).where(ReminderLog.id.in_(batch))
+            rows = await s.execute(query)
             delays += [(sent_at[rid] - due_at).total_seconds() for rid, due_at in rows]
         return delays
