@@ -12,22 +12,28 @@ import asyncio
 import logging
 import re
 import signal
+import socket
 import sys
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from config import ConfigError, Settings, load_settings
 from db.engine import Database
 from db.migrate import upgrade
 
+if TYPE_CHECKING:
+    from bot.app import Failure
+
 log = logging.getLogger("bot")
 
-# Exit codes (documented in the README).
-EXIT_CONFIG = 2
-EXIT_DATABASE = 3
-EXIT_TELEGRAM = 4
-EXIT_PORT = 5
+# Exit codes (documented in the README's "Operating it").
+EXIT_CONFIG = 2  # configuration: BOT_TOKEN missing or malformed, webhook settings, a bad value
+EXIT_DATABASE = 3  # the database cannot be reached, or migrating it failed
+EXIT_TELEGRAM = 4  # Telegram cannot be reached, or it rejected the token or the webhook
+EXIT_PORT = 5  # the HTTP port cannot be listened on
+EXIT_CONFLICT = 6  # another process already polls with this token; this one, the newer, stopped
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -86,13 +92,98 @@ def check_webhook_config(settings: Settings) -> None:
         )
 
 
-async def prepare_database(settings: Settings) -> None:
-    """Create and migrate the database before touching the network."""
-    db = Database(settings.database_url)
+class StartupError(Exception):
+    """A known failure: one line for the operator (what happened, what to do) and an exit code."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _reason(exc: BaseException) -> str:
+    """The cause in one short line: the driver's own error, not SQLAlchemy's wrapping."""
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, OSError) and exc.strerror:
+        text = exc.strerror
+    text = text[:200]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     try:
-        await upgrade(db)
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "DATABASE_URL"
+
+
+async def prepare_database(settings: Settings) -> None:
+    """Reach the database, then create and migrate it, before touching the network."""
+    from sqlalchemy import text
+
+    from db.migrate import current_revision
+
+    db = Database(settings.database_url)
+    where = _safe_url(settings.database_url)
+    try:
+        try:
+            async with db.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            before = await current_revision(db)
+        except Exception as exc:
+            log.debug("database check failed", exc_info=exc)
+            raise StartupError(
+                EXIT_DATABASE,
+                f"cannot reach the database at {where} ({_reason(exc)}). Check DATABASE_URL, and that "
+                "the server runs and accepts this user (or that the SQLite file's folder exists and is "
+                "writable).",
+            ) from None
+        try:
+            await upgrade(db)
+            after = await current_revision(db)
+        except Exception as exc:
+            log.debug("migration failed", exc_info=exc)
+            raise StartupError(
+                EXIT_DATABASE,
+                f"migrating the database at {where} failed ({_reason(exc)}); it is at revision {before}. "
+                "A newer version of the bot may have migrated it, or a migration failed halfway: restore a "
+                "backup, or run `alembic -c db/alembic.ini upgrade head` to see the full error.",
+            ) from None
+        if after != before:
+            log.info(
+                "database migrated from %s to revision %s", f"revision {before}" if before else "empty", after
+            )
     finally:
         await db.dispose()
+
+
+def _telegram_failure(exc: TelegramError, settings: Settings) -> StartupError:
+    from bot.logging_setup import redact
+
+    host = urlsplit(settings.telegram_base_url).hostname or "the Bot API"
+    if isinstance(exc, InvalidToken):
+        return StartupError(
+            EXIT_TELEGRAM,
+            "Telegram rejected BOT_TOKEN (401 Unauthorized): it was revoked, mistyped, or the bot deleted. "
+            "Copy the current token from @BotFather (/mybots -> API Token) into BOT_TOKEN.",
+        )
+    if isinstance(exc, NetworkError):
+        return StartupError(
+            EXIT_TELEGRAM,
+            f"cannot reach Telegram at {host} ({type(exc).__name__}: {redact(str(exc))}). Check the network, "
+            "DNS, proxy and firewall (outgoing HTTPS), then start again.",
+        )
+    return StartupError(
+        EXIT_TELEGRAM,
+        f"Telegram refused a start-up call ({type(exc).__name__}: {redact(str(exc))}). "
+        "Check WEBHOOK_URL (webhook mode) and BOT_TOKEN.",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,38 +214,42 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stretch-coach: {exc}", file=sys.stderr)
         return EXIT_CONFIG
 
-    from bot.logging_setup import configure_logging, redact
+    from bot.logging_setup import configure_logging
 
-    configure_logging(settings.log_level, token)
+    configure_logging(settings.log_level, token, settings.log_format)
+    if settings.sentry_dsn.get_secret_value():
+        from bot.error_reporting import init_error_reporting
+
+        init_error_reporting(settings)
     try:
         asyncio.run(prepare_database(settings))
-    except Exception as exc:
-        print(f"stretch-coach: cannot prepare the database: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_DATABASE
-    log.info("database ready; starting in %s mode", args.mode)
-    try:
+        log.info("database ready; starting in %s mode", args.mode)
         asyncio.run(serve(settings, args.mode))
-    except (NetworkError, InvalidToken) as exc:
-        # PTB's InvalidToken quotes the token itself: redact what bypasses logging too.
-        print(
-            f"stretch-coach: cannot reach Telegram: {type(exc).__name__}: {redact(str(exc))}", file=sys.stderr
-        )
-        return EXIT_TELEGRAM
-    except OSError as exc:
-        print(
-            f"stretch-coach: cannot listen on {settings.listen}:{settings.port}: {exc.strerror}",
-            file=sys.stderr,
-        )
-        return EXIT_PORT
+    except StartupError as exc:
+        _last_words(settings, exc)
+        return exc.code
     return 0
 
 
+def _last_words(settings: Settings, exc: StartupError) -> None:
+    """The one line: plain on a terminal (text logs), a JSON record with LOG_FORMAT=json."""
+    if settings.log_format == "json":
+        log.critical(exc.message, extra={"exit_code": exc.code})
+    else:
+        print(f"stretch-coach: {exc.message}", file=sys.stderr)
+
+
 async def serve(settings: Settings, mode: str) -> None:
-    """Run until SIGTERM/SIGINT: start, serve updates, stop in order."""
+    """Run until SIGTERM/SIGINT: start, serve updates, stop in order.
+
+    Known failures become a StartupError with one line for the operator; the traceback
+    only shows at LOG_LEVEL=DEBUG.
+    """
     from bot.app import ALLOWED_UPDATES, Runtime
     from bot.pipeline.webserver import WebServer, bind, build_web_app
 
     webhook = mode == "webhook"
+    port = settings.webhook_port if webhook else settings.port
     db = Database(settings.database_url)
     runtime = Runtime(settings, db, polling=not webhook)
     stop = asyncio.Event()
@@ -163,44 +258,95 @@ async def serve(settings: Settings, mode: str) -> None:
         loop.add_signal_handler(sig, stop.set)
     server: WebServer | None = None
     server_task: asyncio.Task[None] | None = None
+    failure: StartupError | None = None
+    sock: socket.socket | None = None
     try:
-        sock = bind(settings.listen, settings.port) if webhook else None
-        await runtime.start()
+        if port is not None:
+            try:
+                sock = bind(settings.listen, port)
+            except OSError as exc:
+                log.debug("bind failed", exc_info=exc)
+                raise StartupError(
+                    EXIT_PORT,
+                    f"cannot listen on {settings.listen}:{port} ({exc.strerror}): another program uses the "
+                    "port, or it needs privileges. Stop that program or set PORT to a free port.",
+                ) from None
+        try:
+            await runtime.start()
+        except TelegramError as exc:
+            log.debug("start-up call to Telegram failed", exc_info=exc)
+            raise _telegram_failure(exc, settings) from None
+        except Exception as exc:
+            from sqlalchemy.exc import SQLAlchemyError
+
+            if not isinstance(exc, SQLAlchemyError | OSError):
+                raise
+            log.debug("start-up database work failed", exc_info=exc)
+            raise StartupError(
+                EXIT_DATABASE,
+                f"the database stopped answering during start-up ({_reason(exc)}). Check that it runs, "
+                "then start again.",
+            ) from None
+        url = settings.webhook_url.strip()
+        secret = settings.webhook_secret.get_secret_value()
         if webhook:
             from bot.logging_setup import add_secret
 
-            secret = settings.webhook_secret.get_secret_value()
             add_secret(secret)
-            url = settings.webhook_url.strip()
+        if sock is not None:
             app = build_web_app(
                 bot=runtime.bot,
-                accept=runtime.accept_webhook,
+                accept=runtime.accept_webhook if webhook else None,
                 path=urlsplit(url).path,
                 secret=secret,
                 liveness=runtime.liveness,
                 readiness=runtime.readiness,
+                metrics=runtime.metrics_text,
             )
-            assert sock is not None
             server = WebServer(app, sock)
+            runtime.webhook_up = lambda: server is not None and server.started
             server_task = asyncio.create_task(server.serve())
-            await runtime.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
-            log.info("webhook: listening on %s:%s%s", settings.listen, server.port, urlsplit(url).path or "/")
-        else:
-            assert runtime.app.updater is not None
-            await runtime.app.updater.start_polling(
-                allowed_updates=ALLOWED_UPDATES, error_callback=runtime.polling_error
-            )
-            log.info("polling for updates")
-        await stop.wait()
+        try:
+            if webhook:
+                await runtime.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+                assert server is not None
+                log.info(
+                    "webhook: listening on %s:%s%s", settings.listen, server.port, urlsplit(url).path or "/"
+                )
+            else:
+                await runtime.start_polling()
+                log.info(
+                    "polling for updates%s",
+                    f"; health and metrics on {settings.listen}:{server.port}" if server is not None else "",
+                )
+        except TelegramError as exc:
+            log.debug("start-up call to Telegram failed", exc_info=exc)
+            raise _telegram_failure(exc, settings) from None
+        stopped = asyncio.create_task(stop.wait())
+        failed = asyncio.create_task(runtime.failed.wait())
+        await asyncio.wait((stopped, failed), return_when=asyncio.FIRST_COMPLETED)
+        for task in (stopped, failed):
+            task.cancel()
+        if runtime.failure is not None:
+            failure = _runtime_failure(runtime.failure)
         log.info("stopping")
     finally:
         if server is not None:
             server.stop()
         if server_task is not None:
             await server_task
+        elif sock is not None:
+            sock.close()  # bound, but start-up failed before serving
         await runtime.stop()
         await db.dispose()
         log.info("stopped")
+    if failure is not None:
+        raise failure
+
+
+def _runtime_failure(failure: Failure) -> StartupError:
+    code = {"token": EXIT_TELEGRAM, "conflict": EXIT_CONFLICT}.get(failure.kind, EXIT_TELEGRAM)
+    return StartupError(code, failure.message)
 
 
 if __name__ == "__main__":

@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import BotCommand, Update
-from telegram.error import TelegramError
+from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import views
 from bot.i18n import SUPPORTED, translator
+from bot.metrics import Metrics
 from bot.pipeline import inbox, outbox
 from bot.pipeline.dispatch import Dispatcher
-from bot.pipeline.polling import InboxBot
+from bot.pipeline.polling import InboxBot, PollHealth
 from bot.pipeline.sender import Sender
 from bot.pipeline.timers import Timers
 from bot.pipeline.worker import ORPHAN_AFTER, InboxProcessor, Worker
@@ -38,6 +41,22 @@ ALLOWED_UPDATES = [
 SWEEP_SECONDS = 15.0
 HOLD_SWEEP_SECONDS = 5.0
 PRUNE_SECONDS = 3600.0
+# Readiness: getUpdates must have answered within this (a long poll returns every 10 s;
+# PTB's back-off after errors reaches 30 s).
+POLL_STALE_SECONDS = 60.0
+# Readiness: the reminder dispatcher must have run within this many intervals (at least 2 min).
+DISPATCH_STALE_INTERVALS = 4
+DISPATCH_STALE_MIN_SECONDS = 120.0
+PROBE_TIMEOUT = 3.0
+
+
+class Failure(Exception):
+    """Something the process cannot carry on from; `kind` picks the exit code (bot/__main__.py)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
 
 
 def _system_now() -> datetime:
@@ -90,6 +109,15 @@ class Runtime:
         self.dispatcher = Dispatcher(db, settings, self.sender, self.now)
         bot.set_store(self.store_updates)
         self.started_at: datetime | None = None
+        # Health: database errors outside the worker, sender and dispatcher, by component;
+        # how polling goes (None in webhook mode); a failure that ends the process.
+        self.db_errors: Counter[str] = Counter()
+        self.poll_health: PollHealth | None = PollHealth() if polling else None
+        self.webhook_up: Callable[[], bool] | None = None
+        self.failure: Failure | None = None
+        self.failed = asyncio.Event()
+        bot.set_poll_observer(self.observe_poll)
+        self.metrics = Metrics(self)
 
     def now(self) -> datetime:
         return self.clock() + timedelta(seconds=self.settings.clock_offset_seconds)
@@ -103,8 +131,12 @@ class Runtime:
             inbox.to_row(update, now, payloads[i] if payloads is not None else None)
             for i, update in enumerate(updates)
         ]
-        async with self.db.session() as s:
-            await inbox.store(s, rows)
+        try:
+            async with self.db.session() as s:
+                await inbox.store(s, rows)
+        except Exception:
+            self.db_errors["intake"] += 1
+            raise
 
     async def accept_webhook(self, update: Update, payload: str) -> None:
         await self.store_updates([update], [payload])
@@ -129,9 +161,20 @@ class Runtime:
             jq.run_repeating(self._prune, PRUNE_SECONDS, first=60.0, name="prune")
         await self.app.start()
 
+    async def start_polling(self) -> None:
+        """Long polling (PTB's Updater, our getUpdates storing before it confirms)."""
+        assert self.app.updater is not None and self.poll_health is not None
+        self.poll_health.started = time.monotonic()
+        await self.app.updater.start_polling(
+            allowed_updates=ALLOWED_UPDATES, error_callback=self.polling_error
+        )
+
     async def stop(self) -> None:
         if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
+            try:
+                await self.app.updater.stop()
+            except TelegramError as exc:  # polling ended on it already (a revoked token): said once
+                log.debug("polling had stopped: %s", type(exc).__name__)
         await self.dispatcher.stop()
         if self.app.running:
             await self.app.stop()
@@ -180,12 +223,14 @@ class Runtime:
                 async with self.db.session() as s:
                     await outbox.renew(s, held, self.now())
         except Exception as exc:
+            self.db_errors["housekeeping"] += 1
             log.warning("sweep skipped: %s", type(exc).__name__)
 
     async def _hold_sweep(self, _: object) -> None:
         try:
             await self.timers.sweep()
         except Exception as exc:
+            self.db_errors["housekeeping"] += 1
             log.warning("hold sweep skipped: %s", type(exc).__name__)
 
     async def _prune(self, _: object) -> None:
@@ -195,27 +240,156 @@ class Runtime:
             if removed:
                 log.info("inbox: pruned %d handled updates", removed)
         except Exception as exc:
+            self.db_errors["housekeeping"] += 1
             log.warning("prune skipped: %s", type(exc).__name__)
 
     # ------------------------------------------------------------------ health
 
+    def fail(self, kind: str, message: str) -> None:
+        """End the process: `serve()` stops everything in order and exits with the kind's code."""
+        if self.failure is None:
+            self.failure = Failure(kind, message)
+            self.failed.set()
+
+    def observe_poll(self, exc: TelegramError | None) -> None:
+        """Every getUpdates outcome: health, the second-poller check, a revoked token."""
+        health = self.poll_health
+        if health is None:
+            return
+        now = time.monotonic()
+        if exc is None:
+            health.ok += 1
+            health.last_ok, health.last_ok_unix = now, time.time()
+            if health.conflict_since is not None and self.failure is None:
+                log.info("getUpdates answers again: no other process is polling now")
+            health.conflict_since, health.conflicts_in_a_row = None, 0
+            return
+        if isinstance(exc, InvalidToken):
+            self.fail(
+                "token",
+                "Telegram no longer accepts BOT_TOKEN (401 Unauthorized): it was revoked or the bot "
+                "deleted. Put the current token from @BotFather in BOT_TOKEN and start again.",
+            )
+            return
+        if isinstance(exc, Conflict):
+            self._conflict(exc, now)
+            return
+        health.errors += 1
+
+    def _conflict(self, exc: Conflict, now: float) -> None:
+        """Telegram's 409: another process polls with this token (or a webhook is set).
+
+        Telegram ends the older of two long polls with 409, so both processes meet it in
+        turn. The one that meets it within POLL_CONFLICT_WINDOW_SECONDS of starting to poll
+        is the newcomer: it exits when the conflict repeats (a single one can be the previous
+        process's last call as it stops during a restart). The older process warns once and
+        keeps polling.
+        """
+        health = self.poll_health
+        assert health is not None
+        health.conflicts += 1
+        health.conflicts_in_a_row += 1
+        webhook = "webhook" in str(exc).lower()
+        if health.conflict_since is None:
+            health.conflict_since = now
+            polling_for = now - (health.started if health.started is not None else now)
+            health.newcomer = polling_for <= self.settings.poll_conflict_window_seconds
+            if webhook:
+                log.warning(
+                    "getUpdates refused: a webhook is set for this bot (409 Conflict); another process "
+                    "runs in webhook mode. Run one mode per token; retrying"
+                )
+            elif health.newcomer:
+                log.warning(
+                    "another process is polling with this token (409 Conflict) and this one started "
+                    "%.0f s ago: it stops if the conflict repeats",
+                    polling_for,
+                )
+            else:
+                log.warning(
+                    "another process is polling with this token (409 Conflict); this one has polled for "
+                    "%.0f s and keeps polling, the newcomer stops by itself. If this repeats, find the "
+                    "other process: one polling process per token",
+                    polling_for,
+                )
+            return
+        if health.newcomer and not webhook and health.conflicts_in_a_row >= 2:
+            self.fail(
+                "conflict",
+                "another process is already polling with this token (Telegram answers 409 Conflict), "
+                "so this one, the newer, stops. Stop the other process first, or run several processes "
+                "in webhook mode.",
+            )
+            return
+        log.debug("getUpdates: 409 Conflict again (%d in a row)", health.conflicts_in_a_row)
+
     def polling_error(self, exc: TelegramError) -> None:
         """getUpdates failed: PTB retries with back-off; one line per failure, no traceback."""
+        if isinstance(exc, Conflict):
+            return  # observe_poll() decides and says it once
         log.warning("getUpdates failed (%s: %s); retrying", type(exc).__name__, exc)
 
     async def liveness(self) -> tuple[bool, dict[str, object]]:
+        """The process is up and its event loop answers."""
         return True, {"status": "alive"}
 
     async def readiness(self) -> tuple[bool, dict[str, object]]:
+        """Database reachable, updates arriving (polling or the webhook server), the reminder
+        dispatcher running; each check with its details."""
+        checks: dict[str, dict[str, object]] = {
+            "database": await self._check_database(),
+            "updates": self._check_updates(),
+        }
+        if self.jobs:
+            checks["reminders"] = self._check_dispatcher()
+        ok = all(bool(check["ok"]) for check in checks.values())
+        return ok, {"checks": checks}
+
+    async def _check_database(self) -> dict[str, object]:
         from sqlalchemy import text
 
-        try:
+        async def ping() -> None:
             async with self.db.session() as s:
                 await s.execute(text("SELECT 1"))
-            database = True
-        except Exception:
-            database = False
-        return database, {"database": database}
+
+        try:
+            await asyncio.wait_for(ping(), PROBE_TIMEOUT)
+        except Exception as exc:
+            self.db_errors["probe"] += 1
+            return {"ok": False, "error": type(exc).__name__}
+        return {"ok": True}
+
+    def _check_updates(self) -> dict[str, object]:
+        health = self.poll_health
+        if health is None:
+            up = self.webhook_up() if self.webhook_up is not None else False
+            return {"ok": up, "mode": "webhook", "server": "up" if up else "down"}
+        if health.started is None:
+            return {"ok": False, "mode": "polling", "error": "not polling yet"}
+        now = time.monotonic()
+        since = now - max(health.started, health.last_ok or health.started)
+        details: dict[str, object] = {"mode": "polling", "seconds_since_success": round(since, 1)}
+        if health.conflict_since is not None:
+            return {"ok": False, **details, "error": "409 Conflict: another process polls with this token"}
+        if since > POLL_STALE_SECONDS:
+            return {"ok": False, **details, "error": "getUpdates has not succeeded recently"}
+        return {"ok": True, **details}
+
+    def _check_dispatcher(self) -> dict[str, object]:
+        last = self.dispatcher.stats.last_run_at or self.started_at
+        if last is None:
+            return {"ok": False, "error": "not started"}
+        since = (self.now() - last).total_seconds()
+        limit = max(
+            DISPATCH_STALE_MIN_SECONDS, DISPATCH_STALE_INTERVALS * self.settings.dispatch_interval_seconds
+        )
+        details: dict[str, object] = {"seconds_since_run": round(since, 1)}
+        if since > limit:
+            return {"ok": False, **details, "error": "the reminder dispatcher has not run recently"}
+        return {"ok": True, **details}
+
+    async def metrics_text(self) -> tuple[bytes, str]:
+        return await self.metrics.render()
 
     # ------------------------------------------------------------------ for tests and benchmarks
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///stretch_coach.sqlite3"
     default_timezone: str = "UTC"
     log_level: str = "INFO"
+    # text: one readable line per event; json: one JSON object per line (for log collectors).
+    log_format: Literal["text", "json"] = "text"
+    # Optional error reporting (sentry-sdk, imported only when set); token and user text scrubbed.
+    sentry_dsn: SecretStr = SecretStr("")
+    sentry_environment: str = ""
 
     # Where PTB talks to the Bot API; tests and the demo point it at the local emulator.
     telegram_base_url: str = "https://api.telegram.org/bot"
@@ -64,8 +69,14 @@ class Settings(BaseSettings):
     # Webhook mode
     webhook_url: str = ""
     webhook_secret: SecretStr = SecretStr("")
-    port: int = 8080
+    # Where the HTTP server listens: the webhook (8080 when unset) with /healthz, /readyz and
+    # /metrics; in polling mode only when set, for health and metrics alone.
+    port: int | None = Field(None, ge=0, le=65535)
     listen: str = "0.0.0.0"
+
+    # A second process polling with the same token: one that meets Telegram's 409 Conflict
+    # within this many seconds of starting to poll takes itself for the newcomer and exits.
+    poll_conflict_window_seconds: float = Field(30.0, ge=0)
 
     concurrent_updates: int = Field(8, ge=1)
 
@@ -82,6 +93,16 @@ class Settings(BaseSettings):
     @classmethod
     def _normalise_url(cls, value: str) -> str:
         return normalise_database_url(value)
+
+    @field_validator("port", mode="before")
+    @classmethod
+    def _port(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod
@@ -117,6 +138,10 @@ class Settings(BaseSettings):
                 f"(expected digits, a colon, then 30-60 letters). {BOTFATHER_HINT}"
             )
         return token
+
+    @property
+    def webhook_port(self) -> int:
+        return 8080 if self.port is None else self.port
 
     @property
     def is_postgres(self) -> bool:

@@ -19,6 +19,7 @@ from bot.effects import Priority
 from bot.flows.reminders import ClaimReport, claim_due
 from bot.pipeline import outbox
 from bot.pipeline.sender import Sender
+from bot.pipeline.timings import REMINDER_BUCKETS, Timings
 from bot.pipeline.worker import is_transient
 from config import Settings
 from db.engine import Database
@@ -31,8 +32,10 @@ class DispatchStats:
     runs: int = 0
     claimed: int = 0
     late: int = 0
+    db_errors: int = 0
     last_run_at: datetime | None = None
-    lags: list[float] = field(default_factory=list)
+    # Seconds from a reminder's due time to its claim.
+    lag: Timings = field(default_factory=lambda: Timings(REMINDER_BUCKETS))
 
 
 class Dispatcher:
@@ -75,6 +78,7 @@ class Dispatcher:
                     return
         except Exception as exc:
             if is_transient(exc):
+                self.stats.db_errors += 1
                 log.warning("reminders: database unavailable (%s); next tick retries", type(exc).__name__)
             else:
                 log.exception("reminder dispatch failed")
@@ -92,8 +96,8 @@ class Dispatcher:
         self.stats.last_run_at = now
         self.stats.claimed += report.queued
         self.stats.late += report.late
-        if report.lags:
-            self.stats.lags.extend(report.lags)
+        for lag in report.lags or ():
+            self.stats.lag.observe(lag)
         if report.queued or report.late:
             log.info("reminders: queued %d, skipped as late %d", report.queued, report.late)
         return report

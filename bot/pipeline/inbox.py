@@ -52,8 +52,9 @@ async def store(s: AsyncSession, rows: Sequence[dict[str, object]]) -> None:
         await s.execute(insert_ignoring_duplicates(s, InboxUpdate), list(rows))
 
 
-async def claim(s: AsyncSession, update_id: int, key: int, now: datetime) -> bool:
-    """Mark the update done, provided it is pending and the user's oldest pending update.
+async def claim(s: AsyncSession, update_id: int, key: int, now: datetime) -> datetime | None:
+    """Mark the update done, provided it is pending and the user's oldest pending update;
+    returns when it was received (None: not claimed).
 
     Runs first in the update's transaction: a rollback un-marks it; on PostgreSQL the row
     lock makes a concurrent claim of the same update wait for this transaction, then fail.
@@ -69,9 +70,10 @@ async def claim(s: AsyncSession, update_id: int, key: int, now: datetime) -> boo
             ),
         )
         .values(done_at=now)
+        .returning(InboxUpdate.received_at)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return result.scalar_one_or_none()
 
 
 async def earlier_pending(s: AsyncSession, key: int, update_id: int) -> list[Stored]:

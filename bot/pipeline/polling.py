@@ -10,13 +10,16 @@ the Updater backs off and fetches the same, still unconfirmed updates again.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.error import NetworkError
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import ExtBot
 
 StoreUpdates = Callable[[Sequence[Update]], Awaitable[None]]
+# Told how each getUpdates ended: None when Telegram answered, else Telegram's error.
+PollObserver = Callable[[TelegramError | None], None]
 
 
 class InboxBot(ExtBot[None]):
@@ -26,13 +29,26 @@ class InboxBot(ExtBot[None]):
         super().__init__(*args, **kwargs)
         with self._unfrozen():
             self.store_updates: StoreUpdates | None = None
+            self.observe_poll: PollObserver | None = None
 
     def set_store(self, store: StoreUpdates) -> None:
         with self._unfrozen():
             self.store_updates = store
 
+    def set_poll_observer(self, observer: PollObserver) -> None:
+        """Health and the second-poller check (bot/app.py) see every getUpdates outcome."""
+        with self._unfrozen():
+            self.observe_poll = observer
+
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
-        updates = await super().get_updates(*args, **kwargs)
+        try:
+            updates = await super().get_updates(*args, **kwargs)
+        except TelegramError as exc:
+            if self.observe_poll is not None:
+                self.observe_poll(exc)
+            raise
+        if self.observe_poll is not None:
+            self.observe_poll(None)
         if updates and self.store_updates is not None:
             try:
                 await self.store_updates(updates)
@@ -41,3 +57,22 @@ class InboxBot(ExtBot[None]):
                     f"could not store updates ({type(exc).__name__}); fetching them again"
                 ) from exc
         return updates
+
+
+@dataclass
+class PollHealth:
+    """How long polling has gone well, for readiness, /metrics and the second-poller check.
+
+    Times are monotonic seconds; `last_ok_unix` is wall-clock for /metrics.
+    """
+
+    started: float | None = None
+    last_ok: float | None = None
+    last_ok_unix: float | None = None
+    ok: int = 0
+    errors: int = 0
+    conflicts: int = 0
+    # Set while getUpdates keeps meeting 409 Conflict (another poller or a webhook).
+    conflict_since: float | None = None
+    conflicts_in_a_row: int = 0
+    newcomer: bool = False

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, select, update
 from telegram import (
     Bot,
     InlineKeyboardButton,
@@ -41,6 +41,7 @@ from bot.pipeline import outbox
 from bot.pipeline.media import MediaStore, is_stale_file
 from bot.pipeline.outbox import Item
 from bot.pipeline.slots import SlotEntry, SlotStore
+from bot.pipeline.timings import REMINDER_BUCKETS, Timings
 from bot.renderers import render
 from db.engine import Database
 from db.models import ReminderLog, User
@@ -67,8 +68,12 @@ class SenderStats:
     blocked: int = 0
     uploads: int = 0
     reminders_sent: int = 0
-    # (due -> sent) delays of reminders, seconds; read and cleared by metrics.
-    reminder_delays: list[float] = field(default_factory=list)
+    # Reminders that did not reach their person (refused, given up, or the person blocked the bot).
+    reminders_failed: int = 0
+    # Bookkeeping transactions that failed (retried).
+    db_errors: int = 0
+    # Seconds from a reminder's due time to Telegram accepting it.
+    reminder_delay: Timings = field(default_factory=lambda: Timings(REMINDER_BUCKETS))
 
 
 @dataclass
@@ -398,7 +403,12 @@ class Sender:
     def _drop_chat(self, chat_id: int, chat: _Chat, item: Item) -> None:
         """The user blocked the bot: nothing more goes to them until they come back."""
         self.stats.blocked += 1
-        log.info("user in chat %s blocked the bot; dropping %d queued effects", chat_id, len(chat.queue) + 1)
+        log.info(
+            "user in chat %s blocked the bot; dropping %d queued effects",
+            chat_id,
+            len(chat.queue) + 1,
+            extra={"chat_id": chat_id},
+        )
         for queued in chat.queue:
             self._queued[queued.priority] -= 1
             self._book(queued, "blocked")
@@ -434,6 +444,8 @@ class Sender:
             return
         if status == "sent":
             self.stats.reminders_sent += 1
+        else:
+            self.stats.reminders_failed += 1
         self._reminders.append(
             {"rid": int(value), "st": status, "at": self.now() if status == "sent" else None}
         )
@@ -576,6 +588,7 @@ class Sender:
             try:
                 await self._flush()
             except Exception as exc:
+                self.stats.db_errors += 1
                 log.warning("sender bookkeeping failed (%s); retrying", type(exc).__name__)
                 await asyncio.sleep(1.0)
                 self._flush_wake.set()
@@ -609,6 +622,7 @@ class Sender:
                         .values(status=bindparam("st"), sent_at=bindparam("at")),
                         reminders,
                     )
+                    delays = await self._reminder_delays(s, reminders)
                 await self.slots.write(s, slot_writes)
                 await self.media.write(s, media_writes)
         except Exception:
@@ -619,7 +633,22 @@ class Sender:
             self.media.requeue(media_writes)
             self._flushed.set()
             raise
+        if reminders:
+            for delay in delays:
+                self.stats.reminder_delay.observe(delay)
         for chat_id in blocked:
             if self.on_blocked is not None:
                 await self.on_blocked(chat_id)
         self._flushed.set()
+
+    async def _reminder_delays(self, s: Any, reminders: list[dict[str, Any]]) -> list[float]:
+        """Seconds from each sent reminder's due time to its sending (for /metrics)."""
+        sent_at = {r["rid"]: r["at"] for r in reminders if r["st"] == "sent"}
+        ids = list(sent_at)
+        delays: list[float] = []
+        for start in range(0, len(ids), 1000):
+            batch = ids[start : start + 1000]
+            query = select(ReminderLog.id, ReminderLog.due_at).where(ReminderLog.id.in_(batch))
+            rows = await s.execute(query)
+            delays += [(sent_at[rid] - due_at).total_seconds() for rid, due_at in rows]
+        return delays

@@ -121,10 +121,16 @@ class WebServer:
         import uvicorn
 
         self.sock = sock
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+        # log_config=None: uvicorn's records go through the bot's logging (one format, JSON
+        # included, the token redacted) rather than handlers of its own.
+        config = uvicorn.Config(app, log_level="warning", log_config=None, lifespan="off", access_log=False)
         self.server = uvicorn.Server(config)
         # The bot handles SIGTERM/SIGINT itself and stops the server in order.
         self.server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+
+    @property
+    def started(self) -> bool:
+        return bool(self.server.started) and not self.server.should_exit
 
     @property
     def port(self) -> int:

@@ -14,7 +14,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -28,7 +28,9 @@ from telegram.ext import BaseUpdateProcessor
 from bot.effects import Answer, Entry, Priority, Send
 from bot.flows.context import FlowContext, HoldTimer, Sender
 from bot.i18n import pick_locale, translator
+from bot.logging_setup import user_text
 from bot.pipeline import inbox, outbox
+from bot.pipeline.timings import UPDATE_BUCKETS, Timings
 from config import Settings
 from db.engine import Database
 
@@ -63,8 +65,9 @@ class WorkerStats:
     duplicates: int = 0
     failed: int = 0
     retried: int = 0
-    # Seconds from receipt to commit, read and cleared by metrics.
-    latencies: list[float] | None = None
+    db_errors: int = 0
+    # Seconds from receipt (stored in the inbox) to the commit of what it changed.
+    latency: Timings = field(default_factory=lambda: Timings(UPDATE_BUCKETS))
 
 
 class Worker:
@@ -120,10 +123,17 @@ class Worker:
         await self._locked(key, lambda: self._handle(update, key))
 
     async def _handle(self, update: Update, key: int) -> None:
+        # What the person wrote never reaches a log line or an error report (bot/logging_setup.py).
+        with user_text(update):
+            await self._attempts(update, key)
+
+    async def _attempts(self, update: Update, key: int) -> None:
         for attempt in range(ATTEMPTS):
             try:
                 earlier = await self._once(update, key)
             except Exception as exc:
+                if is_transient(exc):
+                    self.stats.db_errors += 1
                 if is_transient(exc) and attempt + 1 < ATTEMPTS:
                     self.stats.retried += 1
                     delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
@@ -150,7 +160,8 @@ class Worker:
         now = self.now()
         async with self.db.session() as s:
             await self._user_lock(s, key)
-            if not await inbox.claim(s, update.update_id, key, now):
+            received = await inbox.claim(s, update.update_id, key, now)
+            if received is None:
                 earlier = await inbox.earlier_pending(s, key, update.update_id)
                 if not earlier:
                     self.stats.duplicates += 1
@@ -160,6 +171,22 @@ class Worker:
             ctx.finish()
             items = await outbox.add(s, ctx.effects, now)
         self.stats.handled += 1
+        waited = (self.now() - received).total_seconds()
+        self.stats.latency.observe(waited)
+        user = update.effective_user
+        log.info(
+            "update %s (%s) from user %s handled in %.0f ms",
+            update.update_id,
+            kind(update),
+            user.id if user else None,
+            waited * 1000,
+            extra={
+                "update_id": update.update_id,
+                "user_id": user.id if user else None,
+                "kind": kind(update),
+                "ms": round(waited * 1000, 1),
+            },
+        )
         self.submit(items)
         if ctx.timers:
             self.start_timers(ctx.timers)
@@ -177,6 +204,11 @@ class Worker:
             user.id if user else None,
             type(exc).__name__,
             exc_info=exc,
+            extra={
+                "update_id": update.update_id,
+                "user_id": user.id if user else None,
+                "chat_id": chat.id if chat else None,
+            },
         )
         tr = translator(pick_locale(user.language_code if user else None))
         entries: list[Entry] = []
@@ -244,6 +276,26 @@ class Worker:
         async with self.db.session() as s:
             stored = await inbox.pending(s, self.now() - older_than)
         return [Update.de_json(json.loads(row.payload), self.bot) for row in stored]
+
+
+def kind(update: Update) -> str:
+    """What sort of update, in a word for the log (never its contents)."""
+    if update.callback_query is not None:
+        return "button"
+    message = update.message
+    if message is not None:
+        if message.text is not None:
+            return "command" if message.text.startswith("/") else "text"
+        if message.location is not None:
+            return "location"
+        return "other message"
+    if update.edited_message is not None:
+        return "edit"
+    if update.my_chat_member is not None:
+        return "membership"
+    if update.channel_post is not None:
+        return "channel post"
+    return "other"
 
 
 class InboxProcessor(BaseUpdateProcessor):
