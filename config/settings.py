@@ -58,8 +58,6 @@ class Settings(BaseSettings):
     dispatch_batch_size: int = Field(500, ge=1)
     reminder_grace_minutes: int = Field(120, ge=0)
     send_rate_per_second: float = Field(25.0, gt=0)
-    # Seconds a claimed reminder stays locked before another run may retry it.
-    reminder_lease_seconds: int = Field(300, ge=10)
 
     # Guided session: multiply hold timers (0.1 = ten times faster; demo and tests).
     timer_scale: float = Field(1.0, gt=0)
