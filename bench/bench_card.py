@@ -153,7 +153,7 @@ def main() -> None:
     facts = c.machine()
     print(" · ".join(f"{k}: {v}" for k, v in facts.items()))
     print(
-        f"\nstep tap to next card on screen: {users} users at once, {rounds} rounds, {args.delay:g} ms API delay"
+        f"\nstep tap to next card on screen: {users} users at once, {rounds} rounds, {args.delay:g} ms delay"
     )
     print("| card | taps | median ms | p95 ms |")
     print("|---|---|---|---|")
