@@ -228,3 +228,26 @@ async def test_the_next_reminder_shown_is_the_one_that_comes(db: Database) -> No
         assert stored_user is not None and stored_user.next_reminder_at is not None
         local = stored_user.next_reminder_at.astimezone(berlin)
         assert (local.date().isoformat(), local.hour) == ("2027-05-10", 8)
+
+
+async def test_report_is_a_one_page_pdf_with_the_users_own_numbers(db: Database) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    async with running_bot(db) as h:
+        alex, bea = h.user(1001, "Alex"), h.user(1002, "Bea")
+        for person in (alex, bea):
+            await h.onboard(person)
+            await h.press(person, "Wait for my reminder")
+        await _history(h, alex.user_id, 20)
+        await _history(h, bea.user_id, 9, skip_every=2)
+        await h.say(alex, "/report")
+        document = alex.last_bot_message().attachment
+        assert document is not None and document.filename == "stretch-coach-report.pdf"
+        pdf = PdfReader(io.BytesIO(document.data))
+        assert len(pdf.pages) == 1
+        text = pdf.pages[0].extract_text()
+        assert "Alex" in text and "Bea" not in text
+        assert "16" in text  # Alex's completed sessions (20 days, every 5th missed)
+        assert h.errors == []
