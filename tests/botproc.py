@@ -12,7 +12,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,7 +199,7 @@ async def wait_until_serving(bot: BotProcess, port: int, timeout: float = START_
 
 async def post(
     port: int,
-    body: bytes | dict[str, Any],
+    body: bytes | dict[str, Any] | AsyncIterable[bytes],
     secret: str | None = SECRET,
     *,
     path: str = PATH,
@@ -210,10 +210,10 @@ async def post(
     if secret is not None:
         sent[SECRET_HEADER] = secret
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
-        if isinstance(body, bytes):
-            request = http.post(local_url(port, path), data=body, headers=sent)
-        else:
+        if isinstance(body, dict):
             request = http.post(local_url(port, path), json=body, headers=sent)
+        else:  # bytes, or an async iterator sent chunked (no Content-Length)
+            request = http.post(local_url(port, path), data=body, headers=sent)
         async with request as response:
             await response.read()
             return response.status

@@ -161,7 +161,7 @@ async def test_acknowledged_means_a_later_offset_passed_the_update(fake: FakeTel
     user.send_text("2")
     first = await bot.get_updates(timeout=0, limit=1)
     again = await bot.get_updates(timeout=0)
-    assert [u.update_id for u in again][0] == first[0].update_id
+    assert again[0].update_id == first[0].update_id
     assert fake.acknowledged == set() and fake.highest_acknowledged == 0
     ids = [u.update_id for u in again]
     await bot.get_updates(offset=ids[0] + 1, timeout=0)

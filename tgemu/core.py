@@ -1536,6 +1536,7 @@ class FakeTelegram:
         self.webhook_deliveries.append(
             WebhookDelivery(self.monotonic(), url, update["update_id"], status, error)
         )
+        self._notify()  # tests wait for attempts, not only for the end of a delivery
         return ok
 
     # ----------------------------------------------------------------------- helpers
