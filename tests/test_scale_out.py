@@ -323,7 +323,7 @@ async def test_two_webhook_processes_share_one_database(scratch_url: str, tmp_pa
     )
     assert sum(split) == REMINDER_USERS, split
     if 0 in split:
-        warnings.warn(f"one process sent all reminders this time: {split}", stacklevel=1)
+        warnings.warn(f"one process claimed all reminders this time: {split}", stacklevel=1)
     assert codes == [0, 0], logs
     for log in logs:
         assert "Traceback" not in log and " ERROR " not in log, log
