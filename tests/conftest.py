@@ -107,7 +107,7 @@ def postgres_url() -> str:
     return url
 
 
-async def _admin_sql(postgres_url: str, *statements: str) -> None:
+async def admin_sql(postgres_url: str, *statements: str) -> None:
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -129,8 +129,8 @@ def scratch_url(postgres_url: str, request: pytest.FixtureRequest) -> Iterator[s
     url = make_url(postgres_url)
     test = "".join(c if c.isalnum() else "_" for c in request.node.name[5:24])
     name = f"{url.database}_{test}_{os.getpid()}".lower()
-    asyncio.run(_admin_sql(postgres_url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin_sql(postgres_url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'))
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
-        asyncio.run(_admin_sql(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin_sql(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -36,7 +36,7 @@ from tests.botproc import (
     start_webhook_bot,
     wait_until_serving,
 )
-from tests.conftest import _admin_sql
+from tests.conftest import admin_sql
 from tgemu import FakeTelegram
 
 ALEX, MALLORY = 51_001, 51_002
@@ -165,11 +165,17 @@ class Outage:
         self.postgres = url.startswith("postgresql")
         self._lock: sqlite3.Connection | None = None
 
+    def _admin(self) -> tuple[str, str]:
+        """The server's maintenance database (to change this one from outside), and this one's name."""
+        url = make_url(self.url)
+        assert url.database is not None
+        return url.set(database="postgres").render_as_string(hide_password=False), url.database
+
     async def begin(self) -> None:
         if self.postgres:
-            name = make_url(self.url).database
-            await _admin_sql(
-                self.url.replace(f"/{name}", "/postgres"),
+            admin, name = self._admin()
+            await admin_sql(
+                admin,
                 f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
                 f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
             )
@@ -181,10 +187,8 @@ class Outage:
 
     async def end(self) -> None:
         if self.postgres:
-            name = make_url(self.url).database
-            await _admin_sql(
-                self.url.replace(f"/{name}", "/postgres"), f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'
-            )
+            admin, name = self._admin()
+            await admin_sql(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         elif self._lock is not None:
             self._lock.execute("ROLLBACK")
             self._lock.close()
