@@ -155,7 +155,13 @@ async def test_300_acknowledged_updates_survive_sigkill(database: str, mode: str
             ids = {u["update_id"] for u in fake.pending_updates}
             assert len(ids) == USERS
             kill_when_all_acknowledged(fake, first, ids, seen)
-            code = await asyncio.wait_for(first.process.wait(), WAIT)
+            try:
+                code = await asyncio.wait_for(first.process.wait(), WAIT)
+            except TimeoutError:
+                raise AssertionError(
+                    f"only {len(ids & fake.acknowledged)} of {USERS} acknowledged in {WAIT}s:\n"
+                    f"{first.log()[-3000:]}"
+                ) from None
         finally:
             if first.running:
                 await first.stop(signal.SIGKILL, 5)
@@ -174,8 +180,8 @@ async def test_300_acknowledged_updates_survive_sigkill(database: str, mode: str
         assert at_kill.pending | at_kill.replies == set(PEOPLE), at_kill
         assert not at_kill.pending & at_kill.replies and at_kill.done == at_kill.replies, at_kill
         if mode == "polling":
-            # The last 100 were stored in one transaction just before the getUpdates that
-            # acknowledged them, so the worker cannot have finished them all.
+            # The last batch (up to 100) was stored in one transaction just before the
+            # getUpdates that acknowledged it, so the worker cannot have finished it.
             assert at_kill.pending, f"the worker finished everything before the kill: {at_kill}"
 
         # On PostgreSQL an outbox row is another process's until its lease ends, so the
@@ -198,7 +204,11 @@ async def test_300_acknowledged_updates_survive_sigkill(database: str, mode: str
     assert not duplicates, f"{len(duplicates)} without exactly one reply: {list(duplicates.items())[:3]}"
     assert all(WELCOME in welcomes(p)[0] for p in people)
     assert (after.stored, after.pending, after.done, after.failed, after.replies) == (
-        USERS, set(), set(PEOPLE), 0, set()
+        USERS,
+        set(),
+        set(PEOPLE),
+        0,
+        set(),
     ), after
     assert users == USERS
     assert "Traceback" not in log and " ERROR " not in log, log[-3000:]
