@@ -4,6 +4,7 @@ TEST_DATABASE_URL points at one), and the bot wired to the in-process Bot API em
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -128,7 +129,8 @@ def scratch_url(postgres_url: str, request: pytest.FixtureRequest) -> Iterator[s
 
     url = make_url(postgres_url)
     test = "".join(c if c.isalnum() else "_" for c in request.node.name[5:24])
-    name = f"{url.database}_{test}_{os.getpid()}".lower()
+    variant = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:6]  # parametrized tests differ
+    name = f"{url.database}_{test}_{variant}_{os.getpid()}".lower()
     asyncio.run(admin_sql(postgres_url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'))
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
