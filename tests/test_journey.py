@@ -283,9 +283,10 @@ async def _first_session(j: Journey) -> None:
 
 
 async def _progress(j: Journey) -> None:
-    await j.say("/progress", "Your practice days and pain line")
+    await j.say("/progress", "Your practice days")
     report = j.user.bot_messages()[-2].text or ""
-    assert "day 1 of 21" in report and "Sessions completed: 1" in report and "first 3/10" in report
+    assert "Day 1 of 21 done" in report and "1 session completed" in report, report
+    assert "first rating 3.0/10" in report and "first rating 2.0/10" in report, report
     picture = j.user.last_bot_message()
     assert picture.attachment is not None and picture.attachment.kind == "photo"
     assert picture.attachment.data.startswith(b"\x89PNG\r\n\x1a\n")
@@ -377,8 +378,9 @@ async def test_waiting_for_the_first_reminder_then_skipping(db: Database, tmp_pa
         await j.start()
         await _onboard(j, city)
         await j.tap("Wait for my reminder", "I'll remind you at 8:00")
-        await j.say("/progress", "once you've done a session")
-        assert "day 1 of 21" in (j.user.bot_messages()[-2].text or "")
+        await j.say("/progress", "send /stretch for your first session")
+        assert "Day 1 of 21" in j.last() and "0 sessions completed" in j.last()
+        assert j.user.last_bot_message().attachment is None  # no picture before a session
         mark = j.fake.seq
         due = await j.restart_at_next_reminder()
         await j.unprompted("Time to stretch 🧘 Day 1 of 21", since=mark)
