@@ -4,9 +4,10 @@ TEST_DATABASE_URL points at one), and the bot wired to the in-process Bot API em
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,33 @@ def postgres_url() -> str:
     if error:
         pytest.skip(error)
     return url
+
+
+async def admin_sql(postgres_url: str, *statements: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            for statement in statements:
+                await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def scratch_url(postgres_url: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty PostgreSQL database of the test's own, on the test server: bot processes
+    migrate it as they start, and nothing else (other tests, other runs) touches its rows."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_url)
+    test = "".join(c if c.isalnum() else "_" for c in request.node.name[5:24])
+    variant = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:6]  # parametrized tests differ
+    name = f"{url.database}_{test}_{variant}_{os.getpid()}".lower()
+    asyncio.run(admin_sql(postgres_url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(admin_sql(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

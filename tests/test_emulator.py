@@ -152,6 +152,37 @@ async def test_long_poll_over_http_waits_and_honours_offset(fake: FakeTelegram, 
     assert fake.pending_updates == []
 
 
+async def test_acknowledged_means_a_later_offset_passed_the_update(fake: FakeTelegram, bot: Bot) -> None:
+    """Handing an update out is not acknowledging it: only the next offset is."""
+    seen: list[list[int]] = []
+    fake.on_acknowledged(seen.append)
+    user = fake.user(USER_ID)
+    user.send_text("1")
+    user.send_text("2")
+    first = await bot.get_updates(timeout=0, limit=1)
+    again = await bot.get_updates(timeout=0)
+    assert again[0].update_id == first[0].update_id
+    assert fake.acknowledged == set() and fake.highest_acknowledged == 0
+    ids = [u.update_id for u in again]
+    await bot.get_updates(offset=ids[0] + 1, timeout=0)
+    assert fake.acknowledged == {ids[0]} and seen == [[ids[0]]]
+    await bot.get_updates(offset=ids[1] + 1, timeout=0)
+    assert fake.highest_acknowledged == ids[1] and seen == [[ids[0]], [ids[1]]]
+
+
+async def test_held_calls_wait_unperformed_until_released(fake: FakeTelegram, bot: Bot) -> None:
+    user = fake.user(USER_ID)
+    fake.hold_calls("sendMessage")
+    sending = asyncio.create_task(bot.send_message(USER_ID, "later"))
+    await fake.wait_for(lambda: fake.held_calls == 1, 5, "the held call")
+    assert user.bot_messages() == [] and not sending.done()
+    await bot.send_chat_action(USER_ID, "typing")  # other methods are not held
+    fake.release_calls()
+    message = await asyncio.wait_for(sending, 5)
+    assert [m.text for m in user.bot_messages()] == ["later"] == [message.text]
+    assert fake.held_calls == 0
+
+
 async def test_second_poller_terminates_the_first(fake: FakeTelegram, bot: Bot) -> None:
     first = asyncio.create_task(bot.get_updates(timeout=5))
     await asyncio.sleep(0.05)
@@ -510,6 +541,9 @@ async def test_webhook_delivery_with_secret_and_retry(fake: FakeTelegram, bot: B
         Update.de_json(receiver.got[0][1], bot)  # PTB can parse what was delivered
         assert (await bot.get_webhook_info()).pending_update_count == 0
         assert any(d.status == 500 for d in fake.webhook_deliveries)
+        # Only the 2xx acknowledged the update the receiver refused at first.
+        assert fake.acknowledged == {d.update_id for d in fake.webhook_deliveries}
+        assert len(fake.acknowledged) == 2
     finally:
         await receiver.stop()
 

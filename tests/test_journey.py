@@ -9,8 +9,8 @@ CLOCK_OFFSET_SECONDS putting its clock just past the next reminder instant.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
-import time as monotonic_time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -20,8 +20,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot.domain.routine import STEPS
+from bot.buttons import TimeButton
+from bot.domain.routine import ROUTINE, STEPS, Step
 from bot.domain.screening import QUESTIONS
+from bot.i18n import Translator
+from bot.views import exercises as exercises_view
 from db.engine import Database
 from db.models import ExerciseResult, PracticeSession, User
 from tests.botproc import BotProcess, emulator, start_bot, wait_until_polling
@@ -29,9 +32,9 @@ from tgemu import FakeTelegram, TelegramUser
 
 WAIT = 15.0  # the longest the person waits for any one reaction
 READ_SECONDS = 2.0  # a quick person reads a reply and taps again after this long (emulator clock)
-TICK = 10  # the hold timer's countdown edits come every 10 s (bot.handlers.session.TICK_SECONDS)
+TICK = 10  # the hold timer's countdown edits come every 10 s (bot.pipeline.timers.TICK_SECONDS)
 TELEGRAM_GLOBAL_LIMIT = 30  # messages per second for one bot
-BURST_PER_CHAT = 3  # sends/edits one tap may cause in a chat: retire + note + next prompt
+BURST_PER_CHAT = 3  # sends/edits one tap may cause in a chat: settle the pressed message + two more
 # Cities a few hours apart: one of them is always past 08:30 and before 22:30 right now, so a
 # reminder at 08:00 is next due tomorrow and the local day cannot roll over during the test.
 CITIES = {
@@ -40,6 +43,8 @@ CITIES = {
     "New York": "America/New_York",
     "Los Angeles": "America/Los_Angeles",
 }
+AT_EIGHT = TimeButton(8 * 60).pack()  # the "8:00 AM" button (its label follows the locale)
+EN = Translator("en")
 
 
 def pick_city(now: datetime) -> tuple[str, str]:
@@ -56,7 +61,7 @@ class Journey:
 
     Between two actions the person reads for READ_SECONDS of the emulator's clock
     (``fake.advance``), so its per-chat rate windows see a human pace while the test runs at
-    machine speed; the same goes for the 10 s halves of a hold timer.
+    machine speed; the same goes for the 10 s steps of a hold timer's countdown.
     """
 
     fake: FakeTelegram
@@ -69,9 +74,16 @@ class Journey:
     taps: int = 0
     bursts: list[tuple[str, int]] = field(default_factory=list)
     rejected: list[tuple[str, dict[str, object], str | None]] = field(default_factory=list)
+    others: list[Journey] = field(default_factory=list)
 
     def calls_failed(self) -> list[tuple[str, dict[str, object], str | None]]:
         return [(c.method, c.params, c.description) for c in self.fake.calls if c.status >= 400]
+
+    def meet(self, user: TelegramUser) -> Journey:
+        """Someone else in the same bot process (the end-of-test checks cover them too)."""
+        other = dataclasses.replace(self, user=user, taps=0, bursts=[], rejected=[], others=[])
+        self.others.append(other)
+        return other
 
     async def start(self, clock_offset: float = 0.0) -> None:
         self.runs += 1
@@ -157,7 +169,7 @@ class Journey:
         self.user.press(label)
         for left in range(seconds, 0, -TICK):
             sent = len(self.fake.sends(self.user.chat_id))
-            await self.see(f"{left} s to go", mark, label)
+            await self.see(f"{left} seconds to go", mark, label)
             self.bursts.append((f"{label}: {left} s to go", len(self.fake.sends(self.user.chat_id)) - sent))
             self.fake.advance(TICK)  # the bot's next edit comes 10 (scaled) seconds later
         sent = len(self.fake.sends(self.user.chat_id))
@@ -186,7 +198,7 @@ async def journey(db: Database, tmp_path: Path) -> AsyncIterator[Journey]:
         fake.enforce_chat_rate(max_per_window=BURST_PER_CHAT, window=1.0)
         person = Journey(fake, base_url, db, tmp_path, fake.user(4242, "Alex"))
         try:
-            async with asyncio.timeout(100):
+            async with asyncio.timeout(120):
                 yield person
         finally:
             if person.bot is not None:
@@ -197,64 +209,100 @@ async def journey(db: Database, tmp_path: Path) -> AsyncIterator[Journey]:
         assert fake.max_rate(window=1.0) <= TELEGRAM_GLOBAL_LIMIT
         rejected = person.rejected + person.calls_failed()
         assert not rejected, "\n".join(f"{m} {p} {d}" for m, p, d in rejected)
-        heavy = [(what, n) for what, n in person.bursts if n > BURST_PER_CHAT]
-        assert not heavy, f"too many sends into one chat for one tap: {heavy}"
-        assert fake.max_rate(window=1.0, chat_id=person.user.chat_id) <= BURST_PER_CHAT
-        assert len(person.user.callback_answers()) == person.taps  # no button left spinning
+        for someone in (person, *person.others):
+            heavy = [(what, n) for what, n in someone.bursts if n > BURST_PER_CHAT]
+            assert not heavy, f"too many sends into one chat for one action: {heavy}"
+            assert fake.max_rate(window=1.0, chat_id=someone.user.chat_id) <= BURST_PER_CHAT
+            assert len(someone.user.callback_answers()) == someone.taps  # no button left spinning
+
+
+def _expect_step(step: Step | None) -> str:
+    """What the live card says once it shows `step` (None: the pain question after the last)."""
+    if step is None:
+        return "after the session"
+    if step.first_side:
+        return exercises_view.header(EN, step.exercise)  # "Exercise 2 of 7 · Piriformis stretch, lying"
+    return "↔ Other side"
+
+
+def _card_shows(j: Journey, step: Step) -> str:
+    """The newest message is the live card for `step`, with its illustration attached; the
+    illustration's file_id."""
+    card = j.user.last_bot_message()
+    assert _expect_step(step) in (card.text or ""), card.text
+    assert card.attachment is not None and card.attachment.kind == "animation", card
+    assert card.attachment.filename == f"{step.exercise.key}.gif"
+    assert "✅ Done" in card.buttons and "🛑 Stop - it hurts" in card.buttons
+    return card.attachment.file_id
 
 
 async def _onboard(j: Journey, city: str) -> None:
-    await j.say("/start", "Hi Alex! I'm Stretch Coach")
-    await j.tap("Let's go", "not medical advice")
-    await j.tap("I understand", f"1/{len(QUESTIONS)}.")
+    name = j.user.first_name
+    await j.say("/start", f"Hi {name}! I'm Stretch Coach")
+    await j.tap("Let's go", "not a doctor")
+    await j.tap("I have seen or will see a clinician", f"Question 1 of {len(QUESTIONS)}:")
     for i in range(len(QUESTIONS)):
-        following = f"{i + 2}/{len(QUESTIONS)}." if i + 1 < len(QUESTIONS) else "Which time zone"
+        following = f"Question {i + 2} of {len(QUESTIONS)}:" if i + 1 < len(QUESTIONS) else "Which time zone"
         await j.tap("No", following)
     assert j.user.reply_keyboard() is not None  # "share my location" under the input field
     await j.say(city, "What time should I remind you")
-    assert "Time zone set" in j.user.bot_messages()[-2].text  # type: ignore[operator]
+    assert "Time zone set" in (j.user.bot_messages()[-2].text or "")
     assert j.user.reply_keyboard() is None
-    await j.tap("08:00", "Do your first session now")
+    await j.tap(AT_EIGHT, "Do you have a resistance band?")
+    await j.tap("Yes, I have a band", "Do your first session now")
+
+
+async def _session(j: Journey, pain_before: str, pain_after: str, *, timer: bool) -> set[str]:
+    """A whole session, every step's card showing its illustration (their file_ids returned);
+    optionally with a hold timer on the first step."""
+    await j.tap("▶️ Start now", "before we start")
+    await j.tap(pain_before, _expect_step(STEPS[0]))
+    shown = {_card_shows(j, STEPS[0])}
+    assert "Left knee to chest" in j.last()
+    buttons = j.user.last_bot_message().buttons
+    assert buttons == ["⏱ Start 20 s timer", "✅ Done", "Skip", "🛑 Stop - it hurts"]
+    if timer:
+        # The hold timer runs out by itself (20 s at TIMER_SCALE 0.02) and says what to do next.
+        await j.hold("⏱ Start 20 s timer", 20, "change sides")
+    else:
+        await j.tap("✅ Done", _expect_step(STEPS[1]))
+    for step, following in zip(STEPS[1:], [*STEPS[2:], None], strict=True):
+        shown.add(_card_shows(j, step))
+        await j.tap("✅ Done", _expect_step(following))
+    await j.tap(pain_after, "Session finished")
+    return shown
 
 
 async def _first_session(j: Journey) -> None:
-    await j.tap("▶️ Start now", "before we start")
-    await j.tap("3", "Exercise 1 of 7 · Knees to chest")
-    assert "Side: left leg" in j.last() and j.user.last_bot_message().buttons == [
-        "⏱ Start 20 s timer",
-        "✅ Done",
-        "Skip",
-        "🛑 Stop - it hurts",
-    ]
-    # The hold timer runs out by itself (20 s at TIMER_SCALE 0.02) and says what to do next.
-    started = monotonic_time.monotonic()
-    await j.hold("⏱ Start 20 s timer", 20, "switch to the right leg")
-    assert monotonic_time.monotonic() - started < 5
-    await j.fake.wait_for(lambda: "Side: right leg" in j.last(), WAIT, "the right-leg step")
-    assert any("Knees to chest, left leg: ✅ done" in (m.text or "") for m in j.user.bot_messages())
-    for step, following in zip(STEPS[1:], [*STEPS[2:], None], strict=True):
-        assert j.last().startswith(f"Exercise {step.exercise.number} of 7"), j.last()
-        if step.side_label:
-            assert f"Side: {step.side_label}" in j.last()
-        expect = "after the session"
-        if following is not None:
-            expect = f"Exercise {following.exercise.number} of 7 · {following.exercise.title}"
-            expect += f"\nSide: {following.side_label}" if following.side_label else ""
-        await j.tap("✅ Done", expect)
-    await j.tap("2", "Today counts towards your habit")
+    await _session(j, "3", "2", timer=True)
     summary = j.last()
     assert "✅ done: 7   ⏭ skipped: 0   🛑 stopped: 0" in summary and "Pain: 3 → 2" in summary
-    assert "Day 1 of 21" in summary
+    assert "Day 1 of 21 done" in summary
+    # The illustrations were uploaded once each, as the cards first needed them.
+    assert sorted(u.filename for u in j.fake.uploads) == sorted(f"{e.key}.gif" for e in ROUTINE)
 
 
 async def _progress(j: Journey) -> None:
-    await j.say("/progress", "Your practice days and pain line")
+    await j.say("/progress", "Your practice days")
     report = j.user.bot_messages()[-2].text or ""
-    assert "day 1 of 21" in report and "Sessions completed: 1" in report and "first 3/10" in report
+    assert "Day 1 of 21 done" in report and "1 session completed" in report, report
+    assert "first rating 3.0/10" in report and "first rating 2.0/10" in report, report
     picture = j.user.last_bot_message()
     assert picture.attachment is not None and picture.attachment.kind == "photo"
     assert picture.attachment.data.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(picture.attachment.data) > 5_000
+
+
+async def _second_person_uploads_nothing(j: Journey, city: str) -> None:
+    """Bob's whole session reuses what Alex's uploaded: every card by file_id, no new upload."""
+    uploaded = {u.file_id for u in j.fake.uploads}
+    uploads = len(j.fake.uploads)
+    bob = j.meet(j.fake.user(4343, "Bob"))
+    await _onboard(bob, city)
+    shown = await _session(bob, "5", "4", timer=False)
+    assert "Pain: 5 → 4" in bob.last()
+    assert len(j.fake.uploads) == uploads
+    assert len(shown) == len(ROUTINE) and shown <= uploaded
 
 
 async def _reminder_snooze_and_start(j: Journey, zone: str) -> None:
@@ -269,15 +317,17 @@ async def _reminder_snooze_and_start(j: Journey, zone: str) -> None:
     reminder = j.user.last_bot_message()
     assert "Day 2 of 21" in (reminder.text or "")
     assert reminder.buttons == ["▶️ Start now", "⏰ In 30 min", "⏰ In 1 hour", "Skip today", "😣 Flare-up"]
-    await j.tap("⏰ In 30 min", "remind you again at 08:30")
+    await j.tap("⏰ In 30 min", "remind you again at 8:30")
     assert "Snoozed 30 min" in (j.user.chat()[-2].text or "")  # the reminder itself, settled
     mark = j.fake.seq
     snoozed = await j.restart_at_next_reminder()
     assert timedelta(minutes=29) < snoozed - due < timedelta(minutes=31)
     await j.unprompted("Here's the reminder you snoozed", since=mark)
     await j.tap("▶️ Start now", "before we start")
-    await j.tap("4", "Exercise 1 of 7")
-    await j.tap("✅ Done", "Side: right leg")
+    await j.tap("4", _expect_step(STEPS[0]))
+    _card_shows(j, STEPS[0])
+    await j.tap("✅ Done", _expect_step(STEPS[1]))
+    _card_shows(j, STEPS[1])
 
 
 async def _export_delete_and_start_again(j: Journey) -> None:
@@ -296,16 +346,19 @@ async def _export_delete_and_start_again(j: Journey) -> None:
     await j.say("/delete", "Are you sure?")
     await j.tap("Yes, erase everything", "everything about you is erased")
     async with j.db.session() as s:
-        assert await s.scalar(select(func.count()).select_from(User)) == 0
-        assert await s.scalar(select(func.count()).select_from(PracticeSession)) == 0
-        assert await s.scalar(select(func.count()).select_from(ExerciseResult)) == 0
+        alex = await s.scalar(select(User.id).where(User.telegram_id == 4242))
+        assert alex is None
+        assert await s.scalar(select(func.count()).select_from(User)) == 1  # Bob stays
+        assert await s.scalar(select(func.count()).select_from(PracticeSession)) == 1
+        assert await s.scalar(select(func.count()).select_from(ExerciseResult)) == len(STEPS)
     await j.say("/start", "Hi Alex! I'm Stretch Coach")
     assert j.user.last_bot_message().buttons == ["Let's go"]
-    await j.tap("Let's go", "not medical advice")
+    await j.tap("Let's go", "not a doctor")
 
 
 async def test_the_whole_journey(db: Database, tmp_path: Path) -> None:
-    """Onboarding, a full session with a hold timer, progress, a reminder, snooze, start from the
+    """Onboarding, a full session with a hold timer and an illustration on every step, progress,
+    a second person's session that uploads nothing new, a reminder, snooze, start from the
     reminder, export, delete, and /start as a new person; within Telegram's limits throughout."""
     city, zone = pick_city(datetime.now(UTC))
     async with journey(db, tmp_path) as j:
@@ -313,6 +366,7 @@ async def test_the_whole_journey(db: Database, tmp_path: Path) -> None:
         await _onboard(j, city)
         await _first_session(j)
         await _progress(j)
+        await _second_person_uploads_nothing(j, city)
         await _reminder_snooze_and_start(j, zone)
         await _export_delete_and_start_again(j)
 
@@ -323,9 +377,10 @@ async def test_waiting_for_the_first_reminder_then_skipping(db: Database, tmp_pa
     async with journey(db, tmp_path) as j:
         await j.start()
         await _onboard(j, city)
-        await j.tap("Wait for my reminder", "I'll remind you at 08:00")
-        await j.say("/progress", "once you've done a session")
-        assert "day 1 of 21" in (j.user.bot_messages()[-2].text or "")
+        await j.tap("Wait for my reminder", "I'll remind you at 8:00")
+        await j.say("/progress", "send /stretch for your first session")
+        assert "Day 1 of 21" in j.last() and "0 sessions completed" in j.last()
+        assert j.user.last_bot_message().attachment is None  # no picture before a session
         mark = j.fake.seq
         due = await j.restart_at_next_reminder()
         await j.unprompted("Time to stretch 🧘 Day 1 of 21", since=mark)

@@ -2,9 +2,11 @@
 
 Two `python -m bot webhook` processes run on their own loopback ports; the emulator plays
 the load balancer and hands one user's updates to them alternately. Every piece of
-conversation state lives in the database, so the user cannot tell. Both processes also
-run the reminder job over the same due users; the claim (FOR UPDATE SKIP LOCKED plus the
-unique reminder-log key) makes every reminder go out exactly once.
+conversation state lives in the database, so the user cannot tell. A burst of one user's
+updates, stored by both processes at once, is still handled in order (the inbox claim and
+the per-user advisory lock). Both processes also run the reminder job over the same due
+users; the claim (FOR UPDATE SKIP LOCKED plus the unique reminder-log key) makes every
+reminder go out exactly once.
 """
 
 from __future__ import annotations
@@ -17,22 +19,32 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import make_url
 
+from bot.buttons import ScreenAnswer, TimeButton
 from bot.domain.routine import STEPS
 from bot.domain.screening import QUESTIONS
+from bot.i18n import Translator
+from bot.views import exercises as exercises_view
 from db.engine import Database
 from db.migrate import alembic_config
-from db.models import ExerciseResult, PracticeSession, ReminderLog, ScreeningAnswer, User
-from tests.botproc import ROOT, BotProcess, emulator
-from tests.test_webhook import SECRET, free_port, local_url, start_webhook_bot, wait_until_serving
+from db.models import ExerciseResult, OutboxEffect, PracticeSession, ReminderLog, ScreeningAnswer, User
+from tests.botproc import (
+    ROOT,
+    SECRET,
+    BotProcess,
+    emulator,
+    free_port,
+    local_url,
+    start_webhook_bot,
+    wait_until_serving,
+)
 from tgemu import FakeTelegram, TelegramUser
 
 # Every process registers the same public URL; the emulator's delivery targets stand in for
@@ -41,6 +53,7 @@ PUBLIC_URL = "https://bot.example.invalid/telegram/hook"
 REMINDER_USERS = 500
 FIRST_REMINDER_ID = 700_001
 ALEX = 1001
+EN = Translator("en")
 
 
 def _text(user: TelegramUser) -> str:
@@ -48,26 +61,30 @@ def _text(user: TelegramUser) -> str:
     return (messages[-1].text or "") if messages else ""
 
 
-async def _bots_idle(db: Database) -> bool:
-    """No other client of this database is inside a transaction."""
-    async with db.engine.connect() as conn:
-        busy = await conn.scalar(
-            text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
-            )
-        )
-    return busy == 0
+def _card(step: int) -> Callable[[str], bool]:
+    """The live card showing step `step` (the whole card, or the second side's cue)."""
+    at = STEPS[step]
+    needle = exercises_view.header(EN, at.exercise) if at.first_side else "↔ Other side"
+    return lambda text: needle in text
 
 
-async def _read_then_tap(db: Database) -> None:
-    """A person reads before tapping; the bot has stored what it showed by then.
+async def _read_then_tap(db: Database, user: TelegramUser) -> None:
+    """A person reads before tapping; by then the bot has booked what it showed.
 
-    Handlers send inside their transaction, so a message is visible a few milliseconds before
-    its commit; a tap in that window (to either process) is refused as stale. The emulator's
-    user reacts in microseconds, so it waits for the commit instead of a human pause.
+    The bot commits before it talks, so a tap always finds the state it was shown. Which
+    message the live card is, though, the sending process books right after Telegram
+    answers (with the outbox row's removal); the emulator's user reacts in microseconds,
+    so it waits for that booking (no outbox row left for the chat) instead of a human pause.
     """
-    await _eventually(lambda: _bots_idle(db), "the bot processes to commit", timeout=10, interval=0.02)
+
+    async def booked() -> bool:
+        async with db.session() as s:
+            left = await s.scalar(
+                select(func.count()).select_from(OutboxEffect).where(OutboxEffect.chat_id == user.chat_id)
+            )
+        return left == 0
+
+    await _eventually(booked, "the bot processes to book what they sent", timeout=10, interval=0.02)
 
 
 async def _act(
@@ -88,73 +105,60 @@ async def _act(
             f"{exc}; last bot text {_text(user)[:80]!r}; "
             f"button answers {[a.get('text') for a in user.callback_answers()]}"
         ) from None
-    await _read_then_tap(db)
+    await _read_then_tap(db, user)
 
 
 async def _onboard_and_stretch(fake: FakeTelegram, db: Database, alex: TelegramUser) -> None:
     await _act(
         fake, db, alex, lambda: alex.send_command("/start"), lambda t: "7 gentle stretches" in t, "welcome"
     )
-    await _act(
-        fake, db, alex, lambda: alex.press("Let's go"), lambda t: "not medical advice" in t, "disclaimer"
-    )
+    await _act(fake, db, alex, lambda: alex.press("Let's go"), lambda t: "not a doctor" in t, "disclaimer")
     await _act(
         fake,
         db,
         alex,
-        lambda: alex.press("I understand"),
-        lambda t: t.startswith(f"1/{len(QUESTIONS)}."),
+        lambda: alex.press("I have seen or will see a clinician"),
+        lambda t: t.startswith(f"Question 1 of {len(QUESTIONS)}:"),
         "first question",
     )
-    for i in range(len(QUESTIONS)):
-        last = i == len(QUESTIONS) - 1
-        prefix = f"{i + 2}/{len(QUESTIONS)}."
-        await _act(
-            fake,
-            db,
-            alex,
-            lambda: alex.press("No"),
-            (lambda t: "time zone" in t.lower()) if last else (lambda t, p=prefix: t.startswith(p)),
-            f"screening answer {i + 1}",
-        )
+    # All 15 answers at once, as fast as a client can send them: the processes store them
+    # concurrently and must still handle them in order (an answer out of turn is refused).
+    first_question = alex.last_bot_message().message_id
+    for question in QUESTIONS:
+        alex.press_raw(ScreenAnswer(question.key, False).pack(), first_question)
+    await fake.wait_for(lambda: "time zone" in _text(alex).lower(), 20, "the screening to finish")
+    await _read_then_tap(db, alex)
+    refused = [a for a in alex.callback_answers() if a.get("text")]
+    assert not refused, f"answers handled out of order: {refused}"
     await _act(fake, db, alex, lambda: alex.send_text("Berlin"), lambda t: "What time" in t, "time zone")
-    await _act(fake, db, alex, lambda: alex.press("08:00"), lambda t: "first session" in t, "reminder time")
-    await _act(fake, db, alex, lambda: alex.press("▶️ Start now"), lambda t: "before we start" in t, "session")
     await _act(
         fake,
         db,
         alex,
-        lambda: alex.press("3"),
-        lambda t: t.startswith("Exercise 1 of 7") and "Side: left leg" in t,
-        "first step",
+        lambda: alex.press(TimeButton(8 * 60).pack()),
+        lambda t: "resistance band" in t,
+        "time",
     )
+    await _act(
+        fake, db, alex, lambda: alex.press("Yes, I have a band"), lambda t: "first session" in t, "band"
+    )
+    await _act(fake, db, alex, lambda: alex.press("▶️ Start now"), lambda t: "before we start" in t, "session")
+    await _act(fake, db, alex, lambda: alex.press("3"), _card(0), "first step")
     # The hold timer runs in whichever process got the tap; the next tap goes to the other one.
     await _act(
         fake,
         db,
         alex,
         lambda: alex.press("⏱ Start 20 s timer"),
-        lambda t: "Hold Knees to chest" in t,
+        lambda t: "20 seconds to go" in t,
         "hold timer",
     )
-    await fake.wait_for(lambda: "Side: right leg" in _text(alex), timeout=15, what="timer to end")
-    await _read_then_tap(db)
+    await fake.wait_for(lambda: "change sides" in _text(alex), timeout=15, what="the timer to end")
+    await _read_then_tap(db, alex)
     # Steps 2..13 are done by tapping: each tap shows the following step, the last the pain question.
-    for following in STEPS[2:]:
-        await _act(
-            fake,
-            db,
-            alex,
-            lambda: alex.press("✅ Done"),
-            lambda t, st=following: (
-                t.startswith(f"Exercise {st.exercise.number} of 7")
-                and (not st.side_label or f"Side: {st.side_label}" in t)
-            ),
-            f"step {following.index} done",
-        )
-    await _act(
-        fake, db, alex, lambda: alex.press("✅ Done"), lambda t: "after the session" in t, "last step done"
-    )
+    for following in range(2, len(STEPS)):
+        await _act(fake, db, alex, lambda: alex.press("✅ Done"), _card(following), f"step {following} done")
+    await _act(fake, db, alex, lambda: alex.press("✅ Done"), lambda t: "after the session" in t, "last step")
     await _act(fake, db, alex, lambda: alex.press("2"), lambda t: "done: 7" in t, "summary")
 
 
@@ -196,33 +200,8 @@ async def _seed_due_users(db: Database, fake: FakeTelegram, now: datetime) -> li
     return ids
 
 
-async def _admin_sql(postgres_url: str, *statements: str) -> None:
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            for statement in statements:
-                await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture
-def scratch_url(postgres_url: str, request: pytest.FixtureRequest) -> Iterator[str]:
-    """An empty database of the test's own on the test server: the processes migrate it as
-    they start, and other test runs sharing the server cannot touch its rows."""
-    url = make_url(postgres_url)
-    name = f"{url.database}_{request.node.name[5:20]}_{os.getpid()}".lower()
-    asyncio.run(_admin_sql(postgres_url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(_admin_sql(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-def _sent_per_process(bot: BotProcess) -> int:
-    return sum(int(n) for n in re.findall(r"reminders: claimed \d+, sent (\d+)", bot.log()))
+def _claimed_per_process(bot: BotProcess) -> int:
+    return sum(int(n) for n in re.findall(r"reminders: queued (\d+)", bot.log()))
 
 
 async def test_two_webhook_processes_share_one_database(scratch_url: str, tmp_path: Path) -> None:
@@ -275,9 +254,15 @@ async def test_two_webhook_processes_share_one_database(scratch_url: str, tmp_pa
                         ).order_by(ExerciseResult.id)
                     )
                 ).all()
-                answers = await s.scalar(select(func.count()).select_from(ScreeningAnswer))
+                answers = (
+                    await s.execute(
+                        select(ScreeningAnswer.question_key, ScreeningAnswer.answer).order_by(
+                            ScreeningAnswer.id
+                        )
+                    )
+                ).all()
             assert user.onboarded and user.screen_status == "clear" and user.timezone == "Europe/Berlin"
-            assert answers == len(QUESTIONS)
+            assert [tuple(a) for a in answers] == [(q.key, False) for q in QUESTIONS]  # in order, once
             assert (practice.status, practice.pain_before, practice.pain_after) == ("completed", 3, 2)
             # One row per step, in order: none lost, none twice (13 steps for 7 exercises).
             assert len(STEPS) == 13
@@ -285,7 +270,7 @@ async def test_two_webhook_processes_share_one_database(scratch_url: str, tmp_pa
             assert {o for *_, o in results} == {"done"}
 
             # 2. 500 due reminders, both processes' dispatch jobs racing over them.
-            sent_before = [_sent_per_process(bot) for bot in bots]
+            sent_before = [_claimed_per_process(bot) for bot in bots]
             reminded_at = time.monotonic()
             ids = await _seed_due_users(db, fake, datetime.now(UTC))
             wanted = set(ids)
@@ -331,14 +316,14 @@ async def test_two_webhook_processes_share_one_database(scratch_url: str, tmp_pa
             codes = await asyncio.gather(*(bot.stop() for bot in bots))
             await db.dispose()
     logs = [bot.log() for bot in bots]
-    split = [_sent_per_process(bot) - before for bot, before in zip(bots, sent_before, strict=True)]
+    split = [_claimed_per_process(bot) - before for bot, before in zip(bots, sent_before, strict=True)]
     print(
-        f"\nscale-out: reminders sent per process {split} in {reminder_seconds:.1f}s; "
+        f"\nscale-out: reminders claimed per process {split}, all sent in {reminder_seconds:.1f}s; "
         f"alex's updates per process {per_target}; test took {time.monotonic() - started:.1f}s"
     )
     assert sum(split) == REMINDER_USERS, split
     if 0 in split:
-        warnings.warn(f"one process sent all reminders this time: {split}", stacklevel=1)
+        warnings.warn(f"one process claimed all reminders this time: {split}", stacklevel=1)
     assert codes == [0, 0], logs
     for log in logs:
         assert "Traceback" not in log and " ERROR " not in log, log

@@ -1,98 +1,51 @@
 """Webhook mode end to end: `python -m bot webhook` as a subprocess, the emulator over HTTP.
 
-The bot registers WEBHOOK_URL with its secret (setWebhook), serves PTB's webhook server on
-a free loopback port, and processes only requests that carry the right
-X-Telegram-Bot-Api-Secret-Token; anything else gets 403 and never reaches a handler.
-Runs on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set.
+The bot registers WEBHOOK_URL with its secret (setWebhook) and serves the webhook itself
+(Starlette under uvicorn). A request is checked before its body is read: without the
+right X-Telegram-Bot-Api-Secret-Token it gets 403, over the size limit 413; neither is
+stored. A genuine update is answered 200 only once it is stored in the inbox: while the
+database cannot take it the webhook does not say 200, and Telegram delivers it again.
 """
 
 from __future__ import annotations
 
-import asyncio
-import socket
+import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
+from bot.pipeline.webserver import MAX_BODY
 from db.engine import Database
-from db.models import User
-from tests.botproc import ROOT, TOKEN, BotProcess, emulator, start_bot
+from db.models import InboxUpdate, User
+from tests.botproc import (
+    ROOT,
+    SECRET,
+    TOKEN,
+    emulator,
+    free_port,
+    local_url,
+    post,
+    start_webhook_bot,
+    wait_until_serving,
+)
+from tests.conftest import admin_sql
 from tgemu import FakeTelegram
 
-SECRET = "wh-secret_0123456789abcdefABCDEF"
-PATH = "/telegram/hook"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALEX, MALLORY = 51_001, 51_002
+WELCOME = "7 gentle stretches"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def local_url(port: int) -> str:
-    return f"http://127.0.0.1:{port}{PATH}"
-
-
-async def start_webhook_bot(
-    base_url: str,
-    database_url: str,
-    workdir: Path,
-    port: int,
-    *,
-    name: str = "bot",
-    webhook_url: str | None = None,
-    **env: str,
-) -> BotProcess:
-    """`python -m bot webhook` on 127.0.0.1:`port`, registering `webhook_url` (default: itself)."""
-    return await start_bot(
-        base_url,
-        database_url,
-        workdir,
-        "webhook",
-        name=name,
-        WEBHOOK_URL=webhook_url or local_url(port),
-        WEBHOOK_SECRET=SECRET,
-        PORT=str(port),
-        LISTEN="127.0.0.1",
-        **env,
-    )
-
-
-async def wait_until_serving(bot: BotProcess, port: int, timeout: float = 30.0) -> None:
-    """Up when PTB's server answers on the port (it binds right after setWebhook)."""
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
-        while True:
-            if bot.process.returncode is not None:
-                pytest.fail(f"bot exited with {bot.process.returncode} before serving:\n{bot.log()}")
-            try:
-                async with http.get(local_url(port)) as response:
-                    await response.read()
-                    return  # any HTTP answer (405 for GET) means the server is up
-            except (aiohttp.ClientError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"bot did not serve on port {port} within {timeout}s:\n{bot.log()}")
-            await asyncio.sleep(0.1)
-
-
-async def post_update(port: int, payload: dict[str, Any], secret: str | None) -> int:
-    headers = {SECRET_HEADER: secret} if secret is not None else {}
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
-        async with http.post(local_url(port), json=payload, headers=headers) as response:
-            await response.read()
-            return response.status
-
-
-def start_update(fake: FakeTelegram, user_id: int, first_name: str, update_id: int) -> dict[str, Any]:
+def start_update(
+    fake: FakeTelegram, user_id: int, first_name: str, update_id: int, text: str = "/start"
+) -> dict[str, Any]:
     """A genuine-looking `/start` update that Telegram never sent (the emulator doesn't queue it)."""
     person = fake.user(user_id, first_name)  # the chat exists, so a reply would be visible
     return {
@@ -102,32 +55,26 @@ def start_update(fake: FakeTelegram, user_id: int, first_name: str, update_id: i
             "date": int(time.time()),
             "chat": {"id": user_id, "type": "private", "first_name": first_name},
             "from": person.as_json(),
-            "text": "/start",
+            "text": text,
             "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
         },
     }
 
 
-async def count_users(db: Database, telegram_id: int | None = None) -> int:
-    query = select(func.count()).select_from(User)
-    if telegram_id is not None:
-        query = query.where(User.telegram_id == telegram_id)
+async def stored(db: Database, *update_ids: int) -> set[int]:
     async with db.session() as s:
-        return int(await s.scalar(query) or 0)
+        rows = await s.execute(select(InboxUpdate.update_id).where(InboxUpdate.update_id.in_(update_ids)))
+        return set(rows.scalars())
 
 
-async def wait_for_users(
-    db: Database, expected: int, telegram_id: int | None = None, timeout: float = 10.0
-) -> None:
-    """The reply can arrive just before the handler's transaction commits: poll, bounded."""
-    deadline = time.monotonic() + timeout
-    while (found := await count_users(db, telegram_id)) != expected:
-        if time.monotonic() > deadline:
-            pytest.fail(f"expected {expected} user row(s) for {telegram_id or 'all'}, found {found}")
-        await asyncio.sleep(0.05)
+async def count_users(db: Database, telegram_id: int) -> int:
+    async with db.session() as s:
+        return int(
+            await s.scalar(select(func.count()).select_from(User).where(User.telegram_id == telegram_id)) or 0
+        )
 
 
-async def test_webhook_registers_and_processes_only_requests_with_the_secret(
+async def test_webhook_registers_and_takes_only_genuine_requests(
     database_url: str, db: Database, tmp_path: Path
 ) -> None:
     async with emulator() as (fake, base_url):
@@ -143,39 +90,156 @@ async def test_webhook_registers_and_processes_only_requests_with_the_secret(
             assert {"message", "callback_query"} <= set(calls[0].params["allowed_updates"])
             assert (fake.webhook_url, fake.webhook_secret) == (local_url(port), SECRET)
 
-            # Forged updates straight to the server: no header, a wrong one -> 403, not queued.
+            # Forged updates straight to the server: no header, a wrong one -> 403.
             forged = start_update(fake, MALLORY, "Mallory", 990_000_001)
-            assert await post_update(port, forged, None) == 403
-            assert await post_update(port, forged, "wrong-secret") == 403
-            assert await post_update(port, forged, SECRET.upper()) == 403
+            assert await post(port, forged, None) == 403
+            assert await post(port, forged, "wrong-secret") == 403
+            assert await post(port, forged, SECRET.upper()) == 403
+            # The secret is checked before the body is read: an oversized body without it is
+            # refused as forged, not as too large.
+            huge = start_update(fake, MALLORY, "Mallory", 990_000_002, text="/start " + "x" * MAX_BODY)
+            assert await post(port, huge, "wrong-secret") == 403
+            # With the secret, a body over the limit is refused, declared or streamed.
+            assert await post(port, huge, SECRET) == 413
+
+            async def chunks() -> AsyncIterator[bytes]:
+                for _ in range(MAX_BODY // 65_536 + 2):
+                    yield b" " * 65_536
+
+            assert await post(port, chunks(), SECRET) == 413  # chunked: no Content-Length
+            assert await post(port, b"{not json", SECRET) == 400
 
             # A real user through Telegram (the emulator posts with the registered secret).
             alex = fake.user(ALEX, "Alex")
             alex.send_command("/start")
             reply = await alex.wait_reply(timeout=15)
-            assert "7 gentle stretches" in (reply.text or "")
+            assert WELCOME in (reply.text or "")
             assert fake.webhook_deliveries and all(d.status == 200 for d in fake.webhook_deliveries)
+            assert fake.acknowledged == {d.update_id for d in fake.webhook_deliveries}
 
-            # The 403s were final: no reply, no user row for the forged sender.
+            # None of the refused requests was stored, answered or made a user.
             await fake.settle(quiet=0.3, timeout=10)
+            assert await stored(db, 990_000_001, 990_000_002) == set()
             assert fake.users[MALLORY].bot_messages() == []
-            await wait_for_users(db, 1, ALEX)
             assert await count_users(db, MALLORY) == 0
+            assert await count_users(db, ALEX) == 1
 
-            # The same payload with the right secret is processed: only the secret was missing.
-            assert await post_update(port, forged, SECRET) == 200
+            # The same payload with the right secret is taken: only the secret was missing.
+            assert await post(port, forged, SECRET) == 200
+            assert await stored(db, 990_000_001) == {990_000_001}  # stored by the time of the 200
             await fake.wait_for(
-                lambda: bool(fake.users[MALLORY].bot_messages()),
-                timeout=15,
-                what="the reply to the authorised update",
+                lambda: bool(fake.users[MALLORY].bot_messages()), 15, "the reply to the authorised update"
             )
-            await wait_for_users(db, 1, MALLORY)
+            # Posted again (Telegram redelivers): 200, and no second reply.
+            assert await post(port, forged, SECRET) == 200
+            await fake.settle(quiet=0.3, timeout=10)
+            assert [m.text for m in fake.users[MALLORY].bot_messages()] == [
+                fake.users[MALLORY].bot_messages()[0].text
+            ]
+            assert WELCOME in (fake.users[MALLORY].bot_messages()[0].text or "")
         finally:
             code = await bot.stop()
         log = bot.log()
         assert code == 0, log
         assert "Traceback" not in log, log
-        assert TOKEN not in log and SECRET not in log
+        assert TOKEN.split(":", 1)[1] not in log and SECRET not in log
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def outage_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'outage.sqlite3'}"
+    return str(request.getfixturevalue("scratch_url"))
+
+
+class Outage:
+    """Make the bot's database unavailable, then back.
+
+    SQLite: the test holds the write lock, so the bot's insert waits (its busy timeout is
+    far longer than Telegram's patience). PostgreSQL: the database refuses connections and
+    the bot's are terminated, so the insert fails at once.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.postgres = url.startswith("postgresql")
+        self._lock: sqlite3.Connection | None = None
+
+    def _admin(self) -> tuple[str, str]:
+        """The server's maintenance database (to change this one from outside), and this one's name."""
+        url = make_url(self.url)
+        assert url.database is not None
+        return url.set(database="postgres").render_as_string(hide_password=False), url.database
+
+    async def begin(self) -> None:
+        if self.postgres:
+            admin, name = self._admin()
+            await admin_sql(
+                admin,
+                f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+            )
+        else:
+            path = make_url(self.url).database
+            assert path is not None
+            self._lock = sqlite3.connect(path, isolation_level=None, timeout=10)
+            self._lock.execute("BEGIN IMMEDIATE")
+
+    async def end(self) -> None:
+        if self.postgres:
+            admin, name = self._admin()
+            await admin_sql(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        elif self._lock is not None:
+            self._lock.execute("ROLLBACK")
+            self._lock.close()
+            self._lock = None
+
+
+async def test_webhook_says_200_only_once_the_update_is_stored(outage_database: str, tmp_path: Path) -> None:
+    outage = Outage(outage_database)
+    async with emulator() as (fake, base_url):
+        # Telegram's patience, shortened: a second per delivery, a few quick retries.
+        fake.webhook_timeout = 1.0
+        fake.webhook_backoff = 0.1
+        fake.webhook_retries = 10
+        port = free_port()
+        bot = await start_webhook_bot(base_url, outage_database, tmp_path, port)
+        try:
+            await wait_until_serving(bot, port)
+            alex = fake.user(ALEX, "Alex")
+            await outage.begin()
+            try:
+                alex.send_command("/start")
+                await fake.wait_for(lambda: len(fake.webhook_deliveries) >= 2, 15, "two refused deliveries")
+                refused = list(fake.webhook_deliveries)
+                assert all(d.status != 200 for d in refused), refused
+                assert fake.acknowledged == set() and len(fake.pending_updates) == 1
+                assert alex.bot_messages() == []
+            finally:
+                await outage.end()
+            # Telegram delivers it again; now it is stored, answered 200 and handled once.
+            await alex.wait_reply(timeout=20)
+            await fake.settle(quiet=0.5, timeout=15)
+            update_id = refused[0].update_id
+            assert fake.acknowledged == {update_id}
+            assert fake.webhook_deliveries[-1].status == 200
+            assert len(alex.bot_messages()) == 1 and WELCOME in (alex.bot_messages()[0].text or "")
+            db = Database(outage_database)
+            try:
+                assert await stored(db, update_id) == {update_id}
+                assert await count_users(db, ALEX) == 1
+            finally:
+                await db.dispose()
+        finally:
+            code = await bot.stop(signal.SIGTERM)
+    log = bot.log()
+    assert code == 0, log[-3000:]
+    assert "Traceback" not in log, log[-3000:]
+    if outage.postgres:  # the insert failed, and the webhook said so
+        assert {d.status for d in refused} == {503}, refused
+        assert "not stored" in log
+    else:  # the insert waited on the lock past Telegram's patience
+        assert all(d.status is None and "Connection failed" in (d.error or "") for d in refused), refused
 
 
 def _run_main(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, argv: list[str], **env: str) -> int:

@@ -716,6 +716,14 @@ class FakeTelegram:
         self._next_update_id = FakeTelegram._issued_up_to + 1
         self._updates: list[JSON] = []
         self._handed_out = 0
+        # Update ids Telegram counts as delivered: a later getUpdates offset passed them, or
+        # the webhook answered 2xx. From then on Telegram never sends them again.
+        self.acknowledged: set[int] = set()
+        self._ack_hooks: list[Callable[[list[int]], None]] = []
+        # Methods whose calls wait, not performed, until release_calls() (a stalled Telegram).
+        self._held_methods: frozenset[str] = frozenset()
+        self._held_release: asyncio.Event | None = None
+        self.held_calls = 0
         self._allowed: frozenset[str] | None = None
         self._poll_waiter: asyncio.Future[str] | None = None
         self._change_waiters: set[asyncio.Future[None]] = set()
@@ -828,6 +836,14 @@ class FakeTelegram:
             params = _normalize(params)
         except ApiError as exc:
             return self._finish(method, params, exc)
+        if method.lower() in self._held_methods and self._held_release is not None:
+            release = self._held_release
+            self.held_calls += 1
+            self._notify()
+            try:
+                await release.wait()  # cancelled if the client goes away meanwhile
+            finally:
+                self.held_calls -= 1
         fault = self._take_fault(method, params)
         if fault is not None and not fault.executed:
             return self._finish(method, params, ApiError(fault.status, fault.description, fault.parameters))
@@ -904,6 +920,46 @@ class FakeTelegram:
 
     def clear_faults(self) -> None:
         self._faults.clear()
+
+    def hold_calls(self, *methods: str) -> None:
+        """Stall calls of ``methods``: each waits, not yet performed, until :meth:`release_calls`.
+
+        Nothing reaches the chat meanwhile, unlike ``response_delay`` (performed at once,
+        answered late); a caller that disconnects while held leaves no trace. ``held_calls``
+        counts the calls waiting right now.
+        """
+        self.release_calls()
+        self._held_methods = frozenset(m.lower() for m in methods)
+        self._held_release = asyncio.Event()
+
+    def release_calls(self) -> None:
+        """Let held calls go on (performed now, in arrival order) and stop holding."""
+        if self._held_release is not None:
+            self._held_release.set()
+        self._held_methods = frozenset()
+        self._held_release = None
+
+    # ----------------------------------------------------------------------- acknowledgement
+
+    @property
+    def highest_acknowledged(self) -> int:
+        """The highest update id Telegram counts as delivered (0 if none)."""
+        return max(self.acknowledged, default=0)
+
+    def on_acknowledged(self, hook: Callable[[list[int]], None]) -> None:
+        """Call ``hook(ids)`` synchronously, inside the acknowledging request, whenever update
+        ids become acknowledged: before getUpdates answers, or before the webhook delivery
+        that got the 2xx returns."""
+        self._ack_hooks.append(hook)
+
+    def _acknowledge(self, ids: list[int]) -> None:
+        new = [uid for uid in ids if uid not in self.acknowledged]
+        if not new:
+            return
+        self.acknowledged.update(new)
+        for hook in list(self._ack_hooks):
+            hook(new)
+        self._notify()
 
     def _take_fault(self, method: str, params: JSON) -> _Fault | None:
         for fault in self._faults:
@@ -1324,7 +1380,9 @@ class FakeTelegram:
         timeout = max(_as_float(p.get("timeout") or 0, "timeout"), 0.0)
         self._set_allowed(p.get("allowed_updates"))
         if offset > 0:
+            confirmed = [u["update_id"] for u in self._updates if u["update_id"] < offset]
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            self._acknowledge(confirmed)
         elif offset < 0:
             self._updates = self._updates[offset:]
         self._notify()
@@ -1442,6 +1500,7 @@ class FakeTelegram:
                     if await self._post_update(update):
                         self._updates.remove(update)
                         self._handed_out = max(self._handed_out, uid)
+                        self._acknowledge([uid])
                         return
                     await asyncio.sleep(self.webhook_backoff * 2**attempt)
                 if update in self._updates:
@@ -1477,6 +1536,7 @@ class FakeTelegram:
         self.webhook_deliveries.append(
             WebhookDelivery(self.monotonic(), url, update["update_id"], status, error)
         )
+        self._notify()  # tests wait for attempts, not only for the end of a delivery
         return ok
 
     # ----------------------------------------------------------------------- helpers

@@ -51,23 +51,30 @@ class Dispatcher:
         self.high_water = max(50, int(rate * 20))
         self.low_water = max(20, int(rate * 8))
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def kick(self) -> None:
         """The scheduler's tick: start a drain unless one is running."""
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self.drain(), name="reminder-drain")
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float = 5.0) -> None:
+        """Let a drain finish its current claim (bounded), then end it: a claim cancelled
+        halfway through its transaction makes the connection pool log an error."""
+        self._stopping = True
         if self._task is not None and not self._task.done():
-            self._task.cancel()
             try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
+                await asyncio.wait_for(asyncio.shield(self._task), timeout)
+            except (TimeoutError, asyncio.CancelledError, Exception):
+                self._task.cancel()
+                try:
+                    await self._task
+                except (asyncio.CancelledError, Exception):
+                    pass
 
     async def drain(self) -> None:
         try:
-            while True:
+            while not self._stopping:
                 backlog = self.sender.backlog(Priority.BROADCAST)
                 if backlog > self.low_water:
                     await asyncio.sleep(0.2)

@@ -147,6 +147,7 @@ class Sender:
         self._reminders: list[dict[str, Any]] = []
         self._blocked: set[int] = set()
         self._flush_wake = asyncio.Event()
+        self._flush_lock = asyncio.Lock()
         self._flushed = asyncio.Event()
         self._flushed.set()
         self.on_blocked: Callable[[int], Awaitable[None]] | None = None
@@ -203,11 +204,14 @@ class Sender:
             await asyncio.wait(self._tasks, timeout=timeout)
         for task in (self._loop_task, self._flush_task):
             if task is not None:
-                task.cancel()
-                try:
-                    await task
-                except (asyncio.CancelledError, Exception):
-                    pass
+                # Never halfway through a flush: a transaction cancelled mid-way makes the
+                # connection pool log an error with a traceback on every such stop.
+                async with self._flush_lock:
+                    task.cancel()
+                    try:
+                        await task
+                    except (asyncio.CancelledError, Exception):
+                        pass
         self._loop_task = self._flush_task = None
         try:
             await self._flush()
@@ -586,7 +590,8 @@ class Sender:
             self._flush_wake.clear()
             await asyncio.sleep(self.flush_interval)
             try:
-                await self._flush()
+                async with self._flush_lock:
+                    await self._flush()
             except Exception as exc:
                 self.stats.db_errors += 1
                 log.warning("sender bookkeeping failed (%s); retrying", type(exc).__name__)

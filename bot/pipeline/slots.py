@@ -29,8 +29,12 @@ class SlotEntry:
 
 
 class SlotStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, shared: bool | None = None) -> None:
         self.db = db
+        # On PostgreSQL several processes may serve one chat (the next tap can reach any of
+        # them), so a remembered slot can be stale: read the table, trusting memory only for
+        # what this process wrote and has not booked yet.
+        self.shared = db.is_postgres if shared is None else shared
         self._cache: OrderedDict[Key, SlotEntry | None] = OrderedDict()
         self._writes: dict[Key, SlotEntry | None] = {}
 
@@ -42,7 +46,9 @@ class SlotStore:
 
     async def get(self, chat_id: int, slot: str) -> SlotEntry | None:
         key = (chat_id, slot)
-        if key in self._cache:
+        if key in self._writes:
+            return self._writes[key]
+        if key in self._cache and not self.shared:
             return self._cache[key]
         async with self.db.session() as s:
             row = (
