@@ -201,7 +201,8 @@ class Runtime:
 
     async def _take_orphans(self, *, everything: bool = False) -> None:
         # One process per SQLite file: at start-up every row left in the outbox is ours.
-        now = self.now() + (outbox.LEASE if everything else timedelta(0))
+        # (whatever their lease says: a clock set back since must not hide any of them).
+        now = self.now() + (timedelta(days=36500) if everything else timedelta(0))
         async with self.db.session() as s:
             items = await outbox.take_orphans(s, now, limit=5000)
         if items:
