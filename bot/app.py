@@ -200,11 +200,10 @@ class Runtime:
         await self._take_orphans(everything=not self.db.is_postgres)
 
     async def _take_orphans(self, *, everything: bool = False) -> None:
-        # One process per SQLite file: at start-up every row left in the outbox is ours.
-        # (whatever their lease says: a clock set back since must not hide any of them).
-        now = self.now() + (timedelta(days=36500) if everything else timedelta(0))
+        # One process per SQLite file: at start-up every row left in the outbox is ours,
+        # whatever its lease says (a clock set back since must not hide any of them).
         async with self.db.session() as s:
-            items = await outbox.take_orphans(s, now, limit=5000)
+            items = await outbox.take_orphans(s, self.now(), limit=5000, any_lease=everything)
         if items:
             log.info("outbox: delivering %d effects left by an earlier run", len(items))
             self.sender.submit(items)

@@ -68,18 +68,16 @@ def _item(row: Any) -> Item:
     return Item(row.id, row.chat_id, Priority(row.priority), effect_from_json(data), track, row.attempts)
 
 
-async def take_orphans(s: AsyncSession, now: datetime, limit: int = 500) -> list[Item]:
-    """Rows whose lease ran out (their process died): take them over, oldest first."""
+async def take_orphans(
+    s: AsyncSession, now: datetime, limit: int = 500, *, any_lease: bool = False
+) -> list[Item]:
+    """Rows whose lease ran out (their process died): take them over, oldest first.
+    With `any_lease`, every row (the only process of a SQLite database, starting up)."""
+    query = select(OutboxEffect)
+    if not any_lease:
+        query = query.where(OutboxEffect.lease_until <= now)
     rows = (
-        (
-            await s.execute(
-                select(OutboxEffect)
-                .where(OutboxEffect.lease_until <= now)
-                .order_by(OutboxEffect.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        )
+        (await s.execute(query.order_by(OutboxEffect.id).limit(limit).with_for_update(skip_locked=True)))
         .scalars()
         .all()
     )
