@@ -553,7 +553,6 @@ class Sender:
 
     async def _retire(self, chat_id: int, effect: Retire) -> None:
         entry = await self.slots.get(chat_id, effect.slot)
-        self.slots.forget(chat_id, effect.slot)
         if entry is None:
             return
         try:
@@ -565,6 +564,9 @@ class Sender:
                 await self.bot.edit_message_text(effect.text, chat_id, entry.message_id)
         except BadRequest as exc:
             log.debug("retire of %s skipped: %s", effect.slot, exc)
+        # Forgotten only now: a retry after a network error or a 5xx must still find the
+        # message, or the old card would keep its buttons.
+        self.slots.forget(chat_id, effect.slot)
 
     async def _file(self, chat_id: int, effect: SendFile) -> None:
         made = await render(effect.renderer, effect.data)
