@@ -183,15 +183,20 @@ def _card_text_fits(shown: Shown, user: User) -> bool:
     return shown.text.endswith(exercises_view.step_text(tr, step, variant=variant, hold_seconds=hold))
 
 
-async def assert_chat_matches(db: Database, user: TelegramUser) -> Shown | None:
+async def assert_chat_matches(db: Database, user: TelegramUser, *, copies: bool = False) -> Shown | None:
     """The person is never looking at a step, or a result, the database does not hold.
 
     With a session open: the newest message with its buttons offers exactly the stored stage
     and step (so the next tap continues), and its words are that step's. With none open: no
-    message offers a live session button for a session that is not open. Returns the card.
+    message offers a live session button for a session that is not open, unless `copies`
+    (a send whose answer was lost can leave an extra copy of a card that the bot never
+    learned about; see test_delivery_failures.py for why its buttons are harmless).
+    Returns the live card.
     """
     practice = await open_session(db, user.user_id)
     if practice is None:
+        if copies:
+            return None
         async with db.session() as s:
             closed = (await s.execute(select(PracticeSession.id))).scalars().all()
         for session_id in closed:
