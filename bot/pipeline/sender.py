@@ -42,6 +42,7 @@ from bot.pipeline.media import MediaStore, is_stale_file
 from bot.pipeline.outbox import Item
 from bot.pipeline.slots import SlotEntry, SlotStore
 from bot.pipeline.timings import REMINDER_BUCKETS, Timings
+from bot.pipeline.worker import is_transient
 from bot.renderers import render
 from db.engine import Database
 from db.models import ReminderLog, User
@@ -343,9 +344,14 @@ class Sender:
         except TelegramError as exc:
             log.error("Telegram refused %s for chat %s: %s", item.effect.kind, chat_id, exc)
             self._give_up(item)
-        except Exception:
-            log.exception("delivering %s to chat %s failed", item.effect.kind, chat_id)
-            self._give_up(item)
+        except Exception as exc:
+            if is_transient(exc):
+                # The database (which message is the card, a file id) is briefly away: the
+                # effect is committed, so it waits and goes out later rather than never.
+                requeue = self._retry(chat, item, exc)
+            else:
+                log.exception("delivering %s to chat %s failed", item.effect.kind, chat_id)
+                self._give_up(item)
         finally:
             if requeue:
                 chat.queue.appendleft(item)
@@ -375,7 +381,7 @@ class Sender:
         self.stats.retried += 1
         delay = BACKOFF[min(attempts, len(BACKOFF) - 1)]
         log.info(
-            "Telegram unreachable for chat %s (%s); retrying in %.1f s",
+            "delivery to chat %s failed (%s); retrying in %.1f s",
             item.chat_id,
             type(exc).__name__,
             delay,
