@@ -801,3 +801,24 @@ async def test_users_are_stored_once_however_many_updates_race(db: Database, rac
             assert await h.count(User) == 1
             assert sum("I'm Stretch Coach" in t for t in h.texts(alex)) >= 1
             assert h.errors == [] and other.errors == []
+
+
+async def test_a_database_hiccup_while_the_sender_looks_up_the_card_delays_it_only(db: Database) -> None:
+    """After a restart the sender reads which message is the live card from `chat_slots`; that
+    read failing once must not drop the card (the step is committed: the chat must follow)."""
+    fake = FakeTelegram()
+    try:
+        async with running_bot(db, fake=fake) as h:
+            alex = h.user()
+            await _start_session(h, alex)
+        async with running_bot(db, fake=fake) as h:  # a new process: nothing cached
+            with failing_statements(db, "FROM chat_slots", times=1) as hits:
+                await h.press(alex, "✅ Done")
+            assert len(hits) == 1
+            assert await _sessions(db) == [("open", "exercise", 1)]
+            await assert_chat_matches(db, alex)
+            assert h.errors == []
+            await h.press(alex, "✅ Done")
+            await assert_chat_matches(db, alex)
+    finally:
+        await fake.aclose()
