@@ -341,3 +341,24 @@ async def test_blocked_mid_session_then_back_with_stretch(db: Database) -> None:
         user = await h.db_user(alex.user_id)
         assert user is not None and not user.blocked and user.next_reminder_at is not None
         await assert_invariants(db)
+
+
+@pytest.mark.parametrize("fault", ["500", "timeout-after-telegram-acted"])
+async def test_stretch_is_a_way_on_after_any_failed_card(db: Database, fault: str) -> None:
+    """Whatever a failure left on screen, /stretch offers to continue, and "Continue" puts
+    the stored step at the bottom of the chat with live buttons."""
+    async with running_bot(db) as h:
+        alex = h.user()
+        await _open_at(h, alex, 0)
+        h.fake.fail_next("editMessageCaption", **FAULTS[fault])  # type: ignore[arg-type]
+        await h.press(alex, "✅ Done")
+        await h.say(alex, "/stretch")
+        assert "session in progress" in h.last_text(alex)
+        await h.press(alex, "▶️ Continue")
+        shown = await assert_chat_matches(db, alex)
+        assert shown is not None and (shown.stage, shown.step) == (Stage.EXERCISE, 1)
+        assert alex.bot_messages()[-1].message_id == shown.message_id
+        await h.press(alex, "✅ Done")
+        assert await _where(h, alex) == (Stage.EXERCISE, 2)
+        await assert_chat_matches(db, alex)
+        assert h.errors == []
