@@ -25,7 +25,8 @@ from bot.views import data as data_view
 from bot.views import general as general_view
 from bot.views import session as session_view
 from db.engine import Database
-from db.models import InboxUpdate, ScreeningAnswer, User
+from db.models import InboxUpdate, PhaseChange, ScreeningAnswer, User
+from db.states import Phase
 from tests.harness import Harness, running_bot
 from tests.invariants import assert_chat_matches, assert_invariants, live_card, open_session, snapshot
 from tgemu import TelegramUser
@@ -332,6 +333,13 @@ async def followup_logged(c: Ctx) -> None:
     assert f"followup:{FollowUp.WORSE.value}" in keys
 
 
+async def still_in_habit(c: Ctx) -> None:
+    user = await c.h.db_user(c.alex.user_id)
+    assert user is not None and user.phase is Phase.HABIT
+    async with c.h.db.session() as s:
+        assert (await s.execute(select(PhaseChange.id))).all() == []
+
+
 async def alex_blocked_no_reminders(c: Ctx) -> None:
     user = await c.h.db_user(c.alex.user_id)
     assert user is not None and user.blocked and user.next_reminder_at is None
@@ -353,6 +361,7 @@ class Case:
     says: str = ""  # text the reply/card/toast must contain
     check: Callable[[Ctx], Awaitable[None]] | None = None
     changes: bool = False  # a silence or a toast that is allowed to change stored state
+    xfail: str = ""  # a known gap, kept visible (strict: it fails loudly once fixed)
 
 
 CASES = [
@@ -370,6 +379,16 @@ CASES = [
     Case("4096-emoji-at-timezone", at_timezone, say("🧘" * 4096), "reply", "couldn't find a time zone"),
     Case("4096-chars-at-time", at_time, say("7" * 4096), "reply", "couldn't read"),
     Case("rtl-text-in-session", in_session, say("مرحبا بالعالم \u202eevil\u202c"), "reply", SESSION_HINT),
+    Case("rtl-city-at-timezone", at_timezone, say("القاهرة"), "reply", "Time zone set: Africa/Cairo"),
+    Case(
+        "rtl-city-with-direction-mark-at-timezone",
+        at_timezone,
+        say("القاهرة \u200f"),
+        "reply",
+        "Time zone set: Africa/Cairo",
+        xfail="an invisible right-to-left mark (U+200F, typed by RTL keyboards) is not stripped before "
+        "the city lookup, so the city is not found",
+    ),
     Case(
         "rtl-override-at-timezone",
         at_timezone,
@@ -683,6 +702,8 @@ CASES = [
     Case("hold-unknown-exercise", idle, press("hold:no_such_exercise:30"), "toast", EXPIRED),
     Case("hold-length-not-offered", idle, press("hold:seated_hip:31"), "toast", EXPIRED),
     Case("checkin-junk", idle, press("ci:maybe"), "toast", EXPIRED),
+    # A check-in answer outside the check-in: explained, and the phase stays.
+    Case("checkin-out-of-phase", idle, press("ci:less"), "reply", "answered already", still_in_habit),
     Case("flare-junk", idle, press("fl:??"), "toast", EXPIRED),
     Case("followup-junk", idle, press("fu:fine"), "toast", EXPIRED),
     # Only a reminder after a session whose pain went up asks how the pain is now, but a
@@ -867,7 +888,13 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+PARAMS = [
+    pytest.param(c, id=c.id, marks=[pytest.mark.xfail(strict=True, reason=c.xfail)] if c.xfail else [])
+    for c in CASES
+]
+
+
+@pytest.mark.parametrize("case", PARAMS)
 async def test_hostile_update(db: Database, case: Case) -> None:
     async with running_bot(db) as h:
         c = Ctx(h, h.user(1001, "Alex"), h.user(2002, "Bob"))
