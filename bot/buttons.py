@@ -18,7 +18,9 @@ from typing import Any, ClassVar, Self
 from bot.domain.symptoms import FollowUp, HurtChoice
 
 MAX_BYTES = 64
-MAX_INT = 2**53
+# Every number a button carries is a row id (an INTEGER column: 32 bits on PostgreSQL) or a
+# small count; a larger one can only be forged and would make the database refuse the query.
+MAX_INT = 2**31 - 1
 _TOKEN = re.compile(r"^[A-Za-z0-9_+./-]{1,40}$")
 SEP = ":"
 

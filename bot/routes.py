@@ -64,12 +64,23 @@ BUTTONS: dict[type[b.ButtonData], ButtonHandler] = {
 }
 
 
-def command_of(text: str) -> str | None:
-    """`/stretch@OurBot args` -> "stretch"; None if the text is not a command."""
+def command_of(text: str, bot_username: str | None = None) -> str | None:
+    """`/stretch@OurBot args` -> "stretch"; None if the text is not a command. A command
+    addressed to another bot (`/delete@OtherBot`) is none of ours: "" (an unknown command)."""
     if not text.startswith("/"):
         return None
     word = text.split(maxsplit=1)[0][1:]
-    return word.split("@", 1)[0].lower()
+    name, _, addressee = word.partition("@")
+    if addressee and bot_username and addressee.lower() != bot_username.lower():
+        return ""
+    return name.lower()
+
+
+def _bot_username(update: Update) -> str | None:
+    try:
+        return update.get_bot().username
+    except RuntimeError:  # an update built without a bot (tests): trust the addressee
+        return None
 
 
 async def route(update: Update, ctx: FlowContext) -> None:
@@ -79,13 +90,14 @@ async def route(update: Update, ctx: FlowContext) -> None:
         await general.on_member_change(update, ctx)
         return
     user, chat = update.effective_user, update.effective_chat
-    if (
-        user is None
-        or chat is None
-        or update.edited_message
-        or update.channel_post
-        or update.edited_channel_post
-    ):
+    if user is None or update.edited_message or update.channel_post or update.edited_channel_post:
+        return
+    if chat is None:
+        if update.callback_query is not None:
+            # A button on an inline-mode message: never one of ours. Stop its spinner.
+            ctx.who = Sender(user.id, user.id, user.first_name or "", user.language_code)
+            ctx.query_id = update.callback_query.id
+            ctx.answer(general_view.expired(ctx.tr))
         return
     ctx.who = Sender(user.id, chat.id, user.first_name or "", user.language_code)
     query = update.callback_query
@@ -98,7 +110,7 @@ async def route(update: Update, ctx: FlowContext) -> None:
     if chat.type != "private":
         await general.in_group(update, ctx)
         return
-    command = command_of(message.text or "")
+    command = command_of(message.text or "", _bot_username(update))
     if command is not None:
         if command not in PAST_THE_STOP and await safety.stop_gate(update, ctx):
             return

@@ -1,68 +1,52 @@
-"""Hostile-input corpus: odd, forged and out-of-place updates through the real Application.
+"""Hostile-input corpus: odd, forged and out-of-place updates through the real pipeline
+(getUpdates -> inbox -> worker -> flows -> outbox -> sender -> the emulator).
 
-Every case states what the bot must do (a reply, a button toast, or a deliberate
-silence), and after every case: no exception reached the error handler and the
-database invariants hold (see `assert_invariants`, shared with test_reliability.py).
+Every case states what the bot must do (a reply, a button toast, a change of the live card,
+or a deliberate silence), and after every case: no update failed and no effect was refused,
+the database invariants hold (tests/invariants.py), every stored update is handled and
+every decided effect delivered, and a refused update changed no state.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select
 
-from bot import texts
+from bot import buttons as b
+from bot.domain.routine import STEPS
+from bot.domain.symptoms import FollowUp, HurtChoice
+from bot.i18n import translator
+from bot.views import data as data_view
+from bot.views import general as general_view
+from bot.views import session as session_view
 from db.engine import Database
-from db.models import Base
+from db.models import InboxUpdate, PhaseChange, ScreeningAnswer, User
+from db.states import Phase
 from tests.harness import Harness, running_bot
+from tests.invariants import assert_chat_matches, assert_invariants, live_card, open_session, snapshot
 from tgemu import TelegramUser
 
 BOT_USERNAME = "stretch_coach_test_bot"
 GROUP_ID = -1001234567890
 CHANNEL_ID = -1009876543210
 
-# --------------------------------------------------------------------------- invariants
-
-_INVARIANTS = {
-    "duplicate result for (session, exercise, side)": "SELECT session_id, exercise_key, side FROM exercise_results "
-    "GROUP BY session_id, exercise_key, side HAVING COUNT(*) > 1",
-    "result without a session": "SELECT r.id FROM exercise_results r LEFT JOIN practice_sessions s ON s.id = r.session_id "
-    "WHERE s.id IS NULL",
-    "session without a user": "SELECT s.id FROM practice_sessions s LEFT JOIN users u ON u.id = s.user_id WHERE u.id IS NULL",
-    "more than one open session per user": "SELECT user_id FROM practice_sessions WHERE status = 'open' GROUP BY user_id HAVING COUNT(*) > 1",
-    "reminder log without a user": "SELECT r.id FROM reminder_log r LEFT JOIN users u ON u.id = r.user_id WHERE u.id IS NULL",
-    "phase change without a user": "SELECT p.id FROM phase_changes p LEFT JOIN users u ON u.id = p.user_id WHERE u.id IS NULL",
-    "screening answer without a user": "SELECT a.id FROM screening_answers a LEFT JOIN users u ON u.id = a.user_id WHERE u.id IS NULL",
-    "pain rating outside 0-10": "SELECT id FROM practice_sessions WHERE pain_before NOT BETWEEN 0 AND 10 "
-    "OR pain_after NOT BETWEEN 0 AND 10",
-    "session step outside the routine": "SELECT id FROM practice_sessions WHERE step < 0 OR step > 13",
-    "unknown outcome": "SELECT id FROM exercise_results WHERE outcome NOT IN ('done', 'skipped', 'stopped_pain')",
-}
-
-
-async def assert_invariants(db: Database) -> None:
-    """One row per (session, exercise, side), no orphans, at most one open session per user."""
-    broken: dict[str, list[Any]] = {}
-    async with db.engine.connect() as conn:
-        for name, sql in _INVARIANTS.items():
-            rows = (await conn.execute(text(sql))).all()
-            if rows:
-                broken[name] = [tuple(r) for r in rows]
-    assert broken == {}, f"database invariants broken: {broken}"
-
-
-async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, to prove a refused update changed nothing."""
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    async with db.engine.connect() as conn:
-        for table in Base.metadata.sorted_tables:
-            rows = await conn.execute(table.select().order_by(*table.primary_key.columns))
-            out[table.name] = [tuple(r) for r in rows]
-    return out
+EN = translator("en")
+EXPIRED = general_view.expired(EN)
+NOT_STARTED = general_view.not_started(EN)
+ALREADY = general_view.already_done(EN)
+ENDED = session_view.session_ended(EN)
+UNKNOWN_COMMAND = general_view.unknown_command(EN)
+IDLE_HINT = general_view.idle_hint(EN)
+SESSION_HINT = session_view.mid_session_hint(EN)
+CANT_READ = general_view.cannot_read(EN)
+PRIVATE_ONLY = general_view.private_only(EN)
+NO_DATA = data_view.no_data(EN)
+APOLOGY = "Sorry, something went wrong on my side"
 
 
 # --------------------------------------------------------------------------- states
@@ -78,8 +62,11 @@ class Ctx:
     live_data: list[str] = field(default_factory=list)
     alex_db_id: int = 0
 
-    def data(self, suffix: str) -> str:
-        return next(d for d in self.live_data if d.endswith(suffix))
+    def data(self, action: b.StepAction) -> str:
+        """The live card's own button for `action` (a real payload, maybe stale by now)."""
+        return next(
+            d for d in self.live_data if isinstance(p := b.parse(d), b.StepButton) and p.action is action
+        )
 
 
 Setup = Callable[[Ctx], Awaitable[None]]
@@ -87,19 +74,16 @@ Act = Callable[[Ctx], Awaitable[None] | None]
 
 
 async def _remember_live(c: Ctx) -> None:
-    from bot.services import store
-
-    async with c.h.db.session() as s:
-        user = await store.get_user(s, c.alex.user_id)
-        assert user is not None
-        c.alex_db_id = user.id
-        practice = await store.open_session(s, user.id)
-        if practice is not None:
-            c.session_id = practice.id
-            c.live_id = practice.message_id or 0
-    if c.live_id:
-        live = next(m for m in c.alex.bot_messages() if m.message_id == c.live_id)
-        c.live_data = live.callback_data
+    user = await c.h.db_user(c.alex.user_id)
+    assert user is not None
+    c.alex_db_id = user.id
+    practice = await open_session(c.h.db, c.alex.user_id)
+    if practice is not None:
+        c.session_id = practice.id
+        card = live_card(c.alex, practice.id)
+        assert card is not None
+        c.live_id = card.message_id
+        c.live_data = next(m for m in c.alex.bot_messages() if m.message_id == card.message_id).callback_data
 
 
 async def new_user(c: Ctx) -> None:
@@ -112,7 +96,7 @@ async def at_timezone(c: Ctx) -> None:
 
     await c.h.say(c.alex, "/start")
     await c.h.press(c.alex, "Let's go")
-    await c.h.press(c.alex, "I understand")
+    await c.h.press(c.alex, "I have seen or will see a clinician")
     for _ in QUESTIONS:
         await c.h.press(c.alex, "No")
     await _remember_live(c)
@@ -134,8 +118,7 @@ async def awaiting_time(c: Ctx) -> None:
     """Onboarded and /settings asked for a new reminder time."""
     await idle(c)
     await c.h.say(c.alex, "/settings")
-    c.alex.press_raw("st:time", c.alex.last_bot_message().message_id)
-    await c.h.pump()
+    await c.h.press(c.alex, b.SettingsButton(b.SettingsChoice.TIME).pack())
 
 
 async def pain_before(c: Ctx) -> None:
@@ -153,8 +136,6 @@ async def in_session(c: Ctx) -> None:
 
 
 async def at_pain_after(c: Ctx) -> None:
-    from bot.domain.routine import STEPS
-
     await in_session(c)
     for _ in STEPS:
         await c.h.press(c.alex, "Skip")
@@ -174,11 +155,13 @@ async def deleted(c: Ctx) -> None:
     assert await c.h.db_user(c.alex.user_id) is None
 
 
-async def deleted_with_timer(c: Ctx) -> None:
+async def deleted_mid_hold(c: Ctx) -> None:
+    """Alex started a hold timer, then erased everything before it ended."""
     await in_session(c)
     await c.h.press(c.alex, "⏱ Start 20 s timer")
     await c.h.say(c.alex, "/delete")
     await c.h.press(c.alex, "Yes, erase everything")
+    assert await c.h.db_user(c.alex.user_id) is None
 
 
 async def bob_in_session(c: Ctx) -> None:
@@ -187,6 +170,15 @@ async def bob_in_session(c: Ctx) -> None:
     await c.h.onboard(c.bob)
     await c.h.press(c.bob, "▶️ Start now")
     await c.h.press(c.bob, "5")
+
+
+async def blocked(c: Ctx) -> None:
+    """Alex blocked the bot (Telegram told the bot with a my_chat_member update)."""
+    await idle(c)
+    c.alex.block_bot()
+    await c.h.pump()
+    user = await c.h.db_user(c.alex.user_id)
+    assert user is not None and user.blocked and user.next_reminder_at is None
 
 
 # --------------------------------------------------------------------------- acts
@@ -223,11 +215,13 @@ def raw_message(content: dict[str, Any]) -> Act:
     return act
 
 
-def raw_callback(data: str | None, change: Callable[[dict[str, Any], Ctx], None]) -> Act:
+def raw_callback(
+    data: str | Callable[[Ctx], str] | None, change: Callable[[dict[str, Any], Ctx], None]
+) -> Act:
     """A callback query the emulator would never produce (no message, no data...)."""
 
     def act(c: Ctx) -> None:
-        value = data.format(sid=c.session_id) if data is not None else ""
+        value = (data(c) if callable(data) else data) or ""
         c.alex.press_raw(value, c.alex.last_bot_message().message_id)
         query = c.h.fake.pending_updates[-1]["callback_query"]
         change(query, c)
@@ -251,21 +245,26 @@ def _inaccessible(query: dict[str, Any], c: Ctx) -> None:
 
 
 def raw_update(payload: Callable[[Ctx], dict[str, Any]]) -> Act:
-    def act(c: Ctx) -> None:
-        c.h.fake.push_update(payload(c))
+    """Any update Telegram may send, straight into the inbox (opt-in kinds included)."""
+
+    async def act(c: Ctx) -> None:
+        update_id = c.h.fake.push_update(payload(c))
+        update = c.h.fake.pending_updates[-1]
+        assert update["update_id"] == update_id
+        await c.h.process_raw(update)
 
     return act
 
 
 def bob_presses_alex_message(c: Ctx) -> None:
     """Bob's client sends a query for Alex's message (only a forged client could)."""
-    c.h.fake.emit_callback_query(c.bob.user_id, c.alex.chat_id, c.live_id, c.data(":d"))
+    c.h.fake.emit_callback_query(c.bob.user_id, c.alex.chat_id, c.live_id, c.data(b.StepAction.DONE))
 
 
 def alex_presses_in_group(c: Ctx) -> None:
     """A query naming Alex's session, but on a group's message: answering would write there."""
     message_id = c.h.fake.group_message(GROUP_ID, c.alex, "hello all")
-    c.h.fake.emit_callback_query(c.alex.user_id, GROUP_ID, message_id, c.data(":d"))
+    c.h.fake.emit_callback_query(c.alex.user_id, GROUP_ID, message_id, c.data(b.StepAction.DONE))
 
 
 def edit_last_own(new_text: str) -> Act:
@@ -283,8 +282,25 @@ def media(kind: str, **kwargs: Any) -> Act:
     return act
 
 
-async def wait_for_timer(c: Ctx) -> None:
-    await asyncio.sleep(0.5)  # the 20 s hold at 1/100 speed has fired by now
+async def hold_ends(c: Ctx) -> None:
+    """The hold's timer fires (as the JobQueue or the sweep would) after the user is gone."""
+    await c.h.runtime.timers.end(c.alex.chat_id, c.session_id, 0)
+
+
+async def reminder_due(c: Ctx) -> None:
+    """The reminder run at Alex's reminder time."""
+    async with c.h.db.session() as s:
+        due = await s.scalar(select(User.next_reminder_at).where(User.telegram_id == c.alex.user_id))
+    c.h.now = (due or c.h.now + timedelta(days=1)) + timedelta(seconds=5)
+    await c.h.dispatch()
+
+
+def step(action: b.StepAction, index: int = 0) -> Callable[[Ctx], str]:
+    return lambda c: b.StepButton(c.session_id, index, action).pack()
+
+
+def pain(when: str, rating: str) -> Callable[[Ctx], str]:
+    return lambda c: f"pn:{c.session_id}:{when}:{rating}"
 
 
 # --------------------------------------------------------------------------- expectations
@@ -299,23 +315,39 @@ async def alex_gone(c: Ctx) -> None:
 
 
 async def session_untouched(c: Ctx) -> None:
-    rows = await _session_row(c)
-    assert rows == ("open", "exercise", 0), rows
+    practice = await open_session(c.h.db, c.alex.user_id)
+    assert practice is not None and practice.id == c.session_id
+    assert (practice.stage, practice.step) == ("exercise", 0)
+    await assert_chat_matches(c.h.db, c.alex)
 
 
 async def session_moved_on(c: Ctx) -> None:
-    rows = await _session_row(c)
-    assert rows == ("open", "exercise", 1), rows
+    practice = await open_session(c.h.db, c.alex.user_id)
+    assert practice is not None and (practice.stage, practice.step) == ("exercise", 1)
+    await assert_chat_matches(c.h.db, c.alex)
 
 
-async def _session_row(c: Ctx) -> tuple[str, str, int]:
-    async with c.h.db.engine.connect() as conn:
-        row = (
-            await conn.execute(
-                text("SELECT status, stage, step FROM practice_sessions WHERE id = :i"), {"i": c.session_id}
-            )
-        ).one()
-    return tuple(row)  # type: ignore[return-value]
+async def followup_logged(c: Ctx) -> None:
+    async with c.h.db.session() as s:
+        keys = (await s.execute(select(ScreeningAnswer.question_key))).scalars().all()
+    assert f"followup:{FollowUp.WORSE.value}" in keys
+
+
+async def still_in_habit(c: Ctx) -> None:
+    user = await c.h.db_user(c.alex.user_id)
+    assert user is not None and user.phase is Phase.HABIT
+    async with c.h.db.session() as s:
+        assert (await s.execute(select(PhaseChange.id))).all() == []
+
+
+async def alex_blocked_no_reminders(c: Ctx) -> None:
+    user = await c.h.db_user(c.alex.user_id)
+    assert user is not None and user.blocked and user.next_reminder_at is None
+
+
+async def alex_back(c: Ctx) -> None:
+    user = await c.h.db_user(c.alex.user_id)
+    assert user is not None and not user.blocked and user.next_reminder_at is not None
 
 
 @dataclass(frozen=True)
@@ -323,39 +355,59 @@ class Case:
     id: str
     setup: Setup
     act: Act
-    expect: str  # "reply": a new bot message; "toast": only a button answer; "silence": nothing at all
-    says: str = ""  # text the reply/toast must contain
+    # "reply": a new bot message; "card": a bot message was sent or changed; "toast": only a
+    # button answer; "silence": nothing at all in any chat.
+    expect: str
+    says: str = ""  # text the reply/card/toast must contain
     check: Callable[[Ctx], Awaitable[None]] | None = None
-    after: Callable[[Ctx], Awaitable[None]] | None = None  # runs after pumping, before the checks
+    changes: bool = False  # a silence or a toast that is allowed to change stored state
+    xfail: str = ""  # a known gap, kept visible (strict: it fails loudly once fixed)
 
-
-HINT = "Tap a button below"
-CANT_READ = "can't read that kind of message"
-ENDED = "session has ended"
 
 CASES = [
     # ----- text: empty, huge, emoji, right-to-left, control characters, markup
-    Case("empty-text-in-session", in_session, raw_message({"text": ""}), "reply", HINT),
-    Case("whitespace-text-in-session", in_session, say(" \n\t "), "reply", HINT),
-    Case("4096-chars-in-session", in_session, say("a" * 4096), "reply", HINT, session_untouched),
+    Case(
+        "empty-text-in-session",
+        in_session,
+        raw_message({"text": ""}),
+        "reply",
+        SESSION_HINT,
+        session_untouched,
+    ),
+    Case("whitespace-text-in-session", in_session, say(" \n\t "), "reply", SESSION_HINT, session_untouched),
+    Case("4096-chars-in-session", in_session, say("a" * 4096), "reply", SESSION_HINT, session_untouched),
     Case("4096-emoji-at-timezone", at_timezone, say("🧘" * 4096), "reply", "couldn't find a time zone"),
     Case("4096-chars-at-time", at_time, say("7" * 4096), "reply", "couldn't read"),
-    Case("rtl-text-in-session", in_session, say("مرحبا بالعالم \u202eevil\u202c"), "reply", HINT),
-    Case("rtl-at-timezone", at_timezone, say("القاهرة \u200f"), "reply", "couldn't find a time zone"),
-    Case("emoji-only-idle", idle, say("🧘‍♀️🔥💥🫠"), "reply", texts.FREE_TEXT_IDLE),
-    Case("zero-width-idle", idle, say("\u200b\u200d\ufeff"), "reply", texts.FREE_TEXT_IDLE),
+    Case("rtl-text-in-session", in_session, say("مرحبا بالعالم \u202eevil\u202c"), "reply", SESSION_HINT),
+    Case("rtl-city-at-timezone", at_timezone, say("القاهرة"), "reply", "Time zone set: Africa/Cairo"),
+    Case(
+        "rtl-city-with-direction-mark-at-timezone",
+        at_timezone,
+        say("القاهرة \u200f"),
+        "reply",
+        "Time zone set: Africa/Cairo",
+        xfail="an invisible right-to-left mark (U+200F, typed by RTL keyboards) is not stripped before "
+        "the city lookup, so the city is not found",
+    ),
+    Case(
+        "rtl-override-at-timezone",
+        at_timezone,
+        say("\u202eevil\u202c \u200f"),
+        "reply",
+        "couldn't find a time zone",
+    ),
+    Case("emoji-only-idle", idle, say("🧘‍♀️🔥💥🫠"), "reply", IDLE_HINT),
+    Case("zero-width-idle", idle, say("\u200b\u200d\ufeff"), "reply", IDLE_HINT),
     Case("control-chars-at-timezone", at_timezone, say("\x00\x01\x7f"), "reply", "time zone"),
     Case(
         "html-at-timezone",
         at_timezone,
         say("<b>x</b><script>alert(1)</script>"),
         "reply",
-        "<script>alert(1)</script>",
+        "<script>alert(1)</script>",  # shown as typed: no parse mode, nothing interpreted
     ),
     Case("markdown-at-time", at_time, say("*_[`]("), "reply", "couldn't read"),
-    Case(
-        "sql-text-idle", idle, say("'; DROP TABLE users; --"), "reply", texts.FREE_TEXT_IDLE, alex_unchanged
-    ),
+    Case("sql-text-idle", idle, say("'; DROP TABLE users; --"), "reply", IDLE_HINT, alex_unchanged),
     # ----- times and zones that do not exist
     Case("time-25:61", at_time, say("25:61"), "reply", "couldn't read “25:61”"),
     Case("time-24:00", at_time, say("24:00"), "reply", "couldn't read"),
@@ -363,18 +415,22 @@ CASES = [
     Case("time-huge-number", at_time, say("99999999999999999999:99"), "reply", "couldn't read"),
     Case("time-negative", at_time, say("-1:30"), "reply", "couldn't read"),
     Case("time-25:61-in-settings", awaiting_time, say("25:61"), "reply", "couldn't read “25:61”"),
-    Case("time-button-2561", at_time, press("tm:2561"), "toast", texts.BUTTON_EXPIRED),
-    Case("time-button-short", at_time, press("tm:07"), "toast", texts.BUTTON_EXPIRED),
-    Case("time-button-when-not-asked", idle, press("tm:0800"), "toast", texts.BUTTON_EXPIRED),
+    Case("time-button-past-midnight", at_time, press("tm:1440"), "toast", EXPIRED),
+    Case("time-button-2561", at_time, press("tm:2561"), "toast", EXPIRED),
+    Case("time-button-leading-zero", at_time, press("tm:07"), "toast", EXPIRED),
+    Case("time-button-negative", at_time, press("tm:-60"), "toast", EXPIRED),
+    Case("time-button-old-format", at_time, press("tm:0800"), "toast", EXPIRED),
+    Case("time-button-when-not-asked", idle, press("tm:480"), "toast", EXPIRED),
     Case("zone-typed-nonsense", at_timezone, say("Mars/Olympus_Mons"), "reply", "couldn't find a time zone"),
     Case("zone-typed-path", at_timezone, say("../../../../etc/passwd"), "reply", "couldn't find"),
-    Case("zone-button-path", at_timezone, press("tz:../../etc/passwd"), "toast", texts.BUTTON_EXPIRED),
-    Case("zone-button-offset-out-of-range", at_timezone, press("tz:+9999"), "toast", texts.BUTTON_EXPIRED),
-    Case("zone-button-offset-too-long", at_timezone, press("tz:+99999"), "toast", texts.BUTTON_EXPIRED),
-    Case("zone-button-when-not-asked", in_session, press("tz:Europe/Berlin"), "toast", texts.BUTTON_EXPIRED),
+    Case("zone-button-path", at_timezone, press("tz:../../etc/passwd"), "toast", EXPIRED),
+    Case("zone-button-offset-out-of-range", at_timezone, press("tz:+9999"), "toast", EXPIRED),
+    Case("zone-button-offset-too-long", at_timezone, press("tz:+99999"), "toast", EXPIRED),
+    Case("zone-button-space", at_timezone, press("tz:Europe/Berlin "), "toast", EXPIRED),
+    Case("zone-button-when-not-asked", in_session, press("tz:Europe/Berlin"), "toast", EXPIRED),
     # ----- commands
-    Case("unknown-command", idle, say("/foobar"), "reply", texts.UNKNOWN_COMMAND),
-    Case("bare-slash", idle, say("/"), "reply", texts.UNKNOWN_COMMAND),
+    Case("unknown-command", idle, say("/foobar"), "reply", UNKNOWN_COMMAND),
+    Case("bare-slash", idle, say("/"), "reply", UNKNOWN_COMMAND),
     Case(
         "stretch-with-sql-args",
         in_session,
@@ -394,10 +450,10 @@ CASES = [
         idle,
         say("/delete@some_other_bot"),
         "reply",
-        texts.UNKNOWN_COMMAND,
+        UNKNOWN_COMMAND,
         alex_unchanged,
     ),
-    Case("cancel-with-nothing-to-cancel", idle, say("/cancel"), "reply", texts.NOTHING_TO_CANCEL),
+    Case("cancel-with-nothing-to-cancel", idle, say("/cancel"), "reply", general_view.nothing_to_cancel(EN)),
     # ----- edited messages: a deliberate silence, never a re-run
     Case("edit-to-delete", idle, edit_last_own("/delete"), "silence", check=alex_unchanged),
     Case("edit-to-time-mid-session", in_session, edit_last_own("25:61"), "silence", check=session_untouched),
@@ -411,13 +467,14 @@ CASES = [
         CANT_READ,
         alex_unchanged,
     ),
-    Case("voice-in-session", in_session, media("voice"), "reply", CANT_READ),
+    Case("voice-in-session", in_session, media("voice"), "reply", CANT_READ, session_untouched),
     Case(
         "document-in-session",
         in_session,
         media("document", data=b"\x00" * 10, filename="x.exe"),
         "reply",
         CANT_READ,
+        session_untouched,
     ),
     Case(
         "location-in-session",
@@ -450,14 +507,14 @@ CASES = [
         idle,
         lambda c: c.h.fake.group_message(GROUP_ID, c.alex, "/start") and None,
         "reply",
-        texts.GROUP_ONLY_PRIVATE,
+        PRIVATE_ONLY,
     ),
     Case(
         "group-delete-for-this-bot",
         idle,
         lambda c: c.h.fake.group_message(GROUP_ID, c.alex, f"/delete@{BOT_USERNAME}") and None,
         "reply",
-        texts.GROUP_ONLY_PRIVATE,
+        PRIVATE_ONLY,
         alex_unchanged,
     ),
     Case(
@@ -466,6 +523,7 @@ CASES = [
         lambda c: c.h.fake.group_message(GROUP_ID, c.alex, "hello all") and None,
         "silence",
     ),
+    Case("bot-added-to-group", idle, lambda c: c.h.fake.add_bot_to_group(GROUP_ID, c.alex), "silence"),
     Case(
         "channel-post-command",
         idle,
@@ -502,7 +560,7 @@ CASES = [
         in_session,
         press(lambda c: f"x:{c.session_id}:0:zz"),
         "toast",
-        texts.BUTTON_EXPIRED,
+        EXPIRED,
         session_untouched,
     ),
     Case(
@@ -510,33 +568,44 @@ CASES = [
         in_session,
         press(lambda c: f"x:{c.session_id}:99:d"),
         "toast",
-        texts.BUTTON_EXPIRED,
+        EXPIRED,
         session_untouched,
     ),
-    Case("step-negative-session", in_session, press("x:-1:0:d"), "toast", texts.BUTTON_EXPIRED),
+    Case("step-negative-session", in_session, press("x:-1:0:d"), "toast", EXPIRED, session_untouched),
+    Case(
+        "step-leading-zero",
+        in_session,
+        press(lambda c: f"x:0{c.session_id}:0:d"),
+        "toast",
+        EXPIRED,
+        session_untouched,
+    ),
     Case(
         "step-extra-parts",
         in_session,
         press(lambda c: f"x:{c.session_id}:0:d:again"),
         "toast",
-        texts.BUTTON_EXPIRED,
+        EXPIRED,
         session_untouched,
     ),
-    Case("step-empty-parts", in_session, press("x:::"), "toast", texts.BUTTON_EXPIRED),
     Case(
-        "step-stale-index",
+        "step-missing-part",
         in_session,
-        press(lambda c: f"x:{c.session_id}:3:d"),
+        press(lambda c: f"x:{c.session_id}:0"),
         "toast",
-        "Already recorded",
+        EXPIRED,
         session_untouched,
+    ),
+    Case("step-empty-parts", in_session, press("x:::"), "toast", EXPIRED, session_untouched),
+    Case(
+        "step-stale-index", in_session, press(step(b.StepAction.DONE, 3)), "toast", ALREADY, session_untouched
     ),
     Case(
         "step-null-byte",
         in_session,
         press(lambda c: f"x:{c.session_id}\x00:0:d"),
         "toast",
-        texts.BUTTON_EXPIRED,
+        EXPIRED,
         session_untouched,
     ),
     Case(
@@ -544,7 +613,7 @@ CASES = [
         in_session,
         press(lambda c: f"x:{c.session_id}:²:d"),
         "toast",
-        texts.BUTTON_EXPIRED,
+        EXPIRED,
         session_untouched,
     ),
     Case(
@@ -552,110 +621,121 @@ CASES = [
         in_session,
         press(lambda c: f"x:{c.session_id}:0:d" + "9" * 100),
         "toast",
-        texts.BUTTON_EXPIRED,
+        EXPIRED,
         session_untouched,
     ),
-    Case("oversized-junk-data", in_session, press("pb:" + "🧨" * 300), "toast", texts.BUTTON_EXPIRED),
-    Case("empty-data", in_session, press(""), "toast", texts.BUTTON_EXPIRED),
-    Case("unknown-prefix", in_session, press("zz:1:2:3"), "toast", texts.BUTTON_EXPIRED),
-    Case("no-data-game-query", in_session, raw_callback(None, _no_data), "toast", texts.BUTTON_EXPIRED),
     Case(
-        "inline-query-without-message-start",
-        idle,
-        raw_callback("go:now", _inline),
+        "step-timer-on-untimed-exercise",
+        in_session,
+        press(step(b.StepAction.TIMER, 6)),
         "toast",
-        texts.BUTTON_EXPIRED,
+        EXPIRED,
+        session_untouched,
     ),
+    Case("oversized-junk-data", in_session, press("pn:" + "🧨" * 300), "toast", EXPIRED, session_untouched),
+    Case("empty-data", in_session, press(""), "toast", EXPIRED, session_untouched),
+    Case("unknown-prefix", in_session, press("zz:1:2:3"), "toast", EXPIRED, session_untouched),
+    Case("prefix-only", in_session, press("x"), "toast", EXPIRED, session_untouched),
+    Case("no-data-game-query", in_session, raw_callback(None, _no_data), "toast", EXPIRED, session_untouched),
+    Case("inline-query-without-message-start", idle, raw_callback("go:now", _inline), "toast", EXPIRED),
     Case(
         "inline-query-without-message-step",
         in_session,
-        raw_callback("x:{sid}:0:d", _inline),
+        raw_callback(step(b.StepAction.DONE), _inline),
         "toast",
-        texts.BUTTON_EXPIRED,
+        EXPIRED,
         session_untouched,
+    ),
+    Case("button-on-a-group-message", in_session, alex_presses_in_group, "toast", EXPIRED, session_untouched),
+    Case(
+        "step-session-at-int32-max", in_session, press("x:2147483647:0:d"), "toast", ENDED, session_untouched
     ),
     Case(
-        "button-on-a-group-message",
+        "step-session-beyond-int32",
         in_session,
-        alex_presses_in_group,
+        press("x:2147483648:0:d"),
         "toast",
-        texts.BUTTON_EXPIRED,
+        EXPIRED,
         session_untouched,
     ),
-    Case("step-ten-digit-session", in_session, press("x:2147483648:0:d"), "toast", texts.BUTTON_EXPIRED),
+    Case("step-session-beyond-int64", in_session, press("x:9223372036854775808:0:d"), "toast", EXPIRED),
+    Case("reminder-beyond-int32", idle, press("rm:2147483648:go"), "toast", EXPIRED),
+    Case("erase-user-beyond-int32", idle, press("del:2147483648:1"), "toast", EXPIRED, alex_unchanged),
     Case(
         "inaccessible-old-message-still-works",
         in_session,
-        raw_callback("x:{sid}:0:d", _inaccessible),
-        "reply",
-        "Exercise 1 of 7",
+        raw_callback(step(b.StepAction.DONE), _inaccessible),
+        "card",
+        "Other side",
         session_moved_on,
     ),
     # ----- pain ratings outside 0-10
-    Case("pain-11", pain_before, press(lambda c: f"pb:{c.session_id}:11"), "toast", texts.BUTTON_EXPIRED),
-    Case(
-        "pain-negative", pain_before, press(lambda c: f"pb:{c.session_id}:-1"), "toast", texts.BUTTON_EXPIRED
-    ),
-    Case(
-        "pain-fraction", pain_before, press(lambda c: f"pb:{c.session_id}:5.5"), "toast", texts.BUTTON_EXPIRED
-    ),
-    Case(
-        "pain-huge",
-        pain_before,
-        press(lambda c: f"pb:{c.session_id}:{'9' * 40}"),
-        "toast",
-        texts.BUTTON_EXPIRED,
-    ),
-    Case(
-        "pain-superscript",
-        pain_before,
-        press(lambda c: f"pb:{c.session_id}:²"),
-        "toast",
-        texts.BUTTON_EXPIRED,
-    ),
-    Case(
-        "pain-after-42",
-        at_pain_after,
-        press(lambda c: f"pa:{c.session_id}:42"),
-        "toast",
-        texts.BUTTON_EXPIRED,
-    ),
+    Case("pain-11", pain_before, press(pain("b", "11")), "toast", EXPIRED),
+    Case("pain-negative", pain_before, press(pain("b", "-1")), "toast", EXPIRED),
+    Case("pain-fraction", pain_before, press(pain("b", "5.5")), "toast", EXPIRED),
+    Case("pain-huge", pain_before, press(pain("b", "9" * 40)), "toast", EXPIRED),
+    Case("pain-superscript", pain_before, press(pain("b", "²")), "toast", EXPIRED),
+    Case("pain-unknown-moment", pain_before, press(pain("x", "3")), "toast", EXPIRED),
+    Case("pain-after-42", at_pain_after, press(pain("a", "42")), "toast", EXPIRED),
+    Case("pain-after-at-pain-before", pain_before, press(pain("a", "5")), "toast", ALREADY),
+    Case("pain-before-at-pain-after", at_pain_after, press(pain("b", "5")), "toast", ALREADY),
+    Case("pain-after-before-the-end", in_session, press(pain("a", "2")), "toast", ALREADY, session_untouched),
     Case(
         "pain-before-again-mid-session",
         in_session,
-        press(lambda c: f"pb:{c.session_id}:9"),
+        press(pain("b", "9")),
         "toast",
-        "Already noted",
+        ALREADY,
         session_untouched,
     ),
     # ----- other handlers fed nonsense or out of order
-    Case("reminder-unknown-log", idle, press("rm:99999:go"), "toast", texts.BUTTON_EXPIRED),
-    Case("reminder-non-numeric", idle, press("rm:abc:s30"), "toast", texts.BUTTON_EXPIRED),
-    Case("weekday-7", idle, press("wd:7"), "toast", texts.BUTTON_EXPIRED),
-    Case("weekday-negative", idle, press("wd:-1"), "toast", texts.BUTTON_EXPIRED),
-    Case("weekday-before-onboarding", at_timezone, press("wd:ok"), "toast", texts.BUTTON_EXPIRED),
-    Case("settings-junk", idle, press("st:rm -rf /"), "toast", texts.BUTTON_EXPIRED),
-    Case("checkin-junk", idle, press("ci:maybe"), "toast", texts.BUTTON_EXPIRED),
-    Case("checkin-out-of-phase", idle, press("ci:less"), "toast", texts.BUTTON_EXPIRED),
-    Case("flare-junk", idle, press("fl:??"), "toast", texts.BUTTON_EXPIRED),
-    Case("screen-answer-out-of-range", in_session, press("rf:99:y"), "toast", texts.BUTTON_EXPIRED),
-    Case("screen-answer-not-yes-no", at_timezone, press("rf:0:maybe"), "toast", texts.BUTTON_EXPIRED),
-    Case("screen-cleared-when-clear", idle, press("scr:cleared"), "toast", texts.BUTTON_EXPIRED),
-    Case("onboarding-out-of-order", idle, press("ob:agree"), "toast", texts.BUTTON_EXPIRED),
-    Case("start-now-before-start", new_user, press("go:now"), "toast", texts.NOT_STARTED),
+    Case("reminder-unknown-log", idle, press("rm:99999:go"), "toast", EXPIRED),
+    Case("reminder-non-numeric", idle, press("rm:abc:s30"), "toast", EXPIRED),
+    Case("reminder-unknown-action", idle, press("rm:1:s90"), "toast", EXPIRED),
+    Case("weekday-7", idle, press("wd:7:0"), "toast", EXPIRED),
+    Case("weekday-negative", idle, press("wd:-1:0"), "toast", EXPIRED),
+    Case("weekday-not-a-bool", idle, press("wd:1:2"), "toast", EXPIRED),
+    Case("weekday-before-onboarding", at_timezone, press("wd:0:1"), "toast", EXPIRED),
+    Case("settings-junk", idle, press("st:rm -rf /"), "toast", EXPIRED),
+    Case("settings-before-onboarding", at_timezone, press("st:time"), "toast", EXPIRED),
+    Case("language-unknown", idle, press("lang:xx"), "toast", EXPIRED),
+    Case("hold-unknown-exercise", idle, press("hold:no_such_exercise:30"), "toast", EXPIRED),
+    Case("hold-length-not-offered", idle, press("hold:seated_hip:31"), "toast", EXPIRED),
+    Case("checkin-junk", idle, press("ci:maybe"), "toast", EXPIRED),
+    # A check-in answer outside the check-in: explained, and the phase stays.
+    Case("checkin-out-of-phase", idle, press("ci:less"), "reply", "answered already", still_in_habit),
+    Case("flare-junk", idle, press("fl:??"), "toast", EXPIRED),
+    Case("followup-junk", idle, press("fu:fine"), "toast", EXPIRED),
+    # Only a reminder after a session whose pain went up asks how the pain is now, but a
+    # report of worse pain is heard whenever it comes (never refused as "expired").
+    Case(
+        "followup-any-time",
+        idle,
+        press(f"fu:{FollowUp.WORSE.value}"),
+        "reply",
+        "Sorry it's worse",
+        check=followup_logged,
+    ),
+    Case("screen-answer-unknown-question", in_session, press("rf:99:1"), "toast", EXPIRED, session_untouched),
+    Case("screen-answer-not-yes-no", at_timezone, press("rf:q:maybe"), "toast", EXPIRED),
+    Case("screen-cleared-when-clear", idle, press("scr:cleared"), "toast", EXPIRED),
+    Case("onboarding-out-of-order", idle, press("ob:consent"), "toast", EXPIRED),
+    Case("band-before-asked", at_timezone, press("band:1"), "toast", EXPIRED),
+    Case("start-now-before-start", new_user, press("go:now"), "toast", EXPIRED),
     Case(
         "hurt-choice-when-not-hurt",
         in_session,
-        press(lambda c: f"h:{c.session_id}:0:n"),
+        press(lambda c: b.HurtButton(c.session_id, 0, HurtChoice.GO_ON).pack()),
         "toast",
-        "Already chosen",
+        ALREADY,
         session_untouched,
     ),
+    Case("hurt-choice-unknown", in_session, press(lambda c: f"h:{c.session_id}:0:maybe"), "toast", EXPIRED),
     # ----- another user's buttons
     Case(
         "bob-forges-alex-step",
         bob_in_session,
-        press(lambda c: f"x:{c.session_id}:0:d", "bob"),
+        press(step(b.StepAction.DONE), "bob"),
         "toast",
         ENDED,
         session_untouched,
@@ -665,21 +745,29 @@ CASES = [
         bob_in_session,
         bob_presses_alex_message,
         "toast",
-        texts.BUTTON_EXPIRED,
+        EXPIRED,
         session_untouched,
     ),
     Case(
         "bob-forges-alex-erase",
         bob_in_session,
-        press(lambda c: f"del:{c.alex_db_id}:yes", "bob"),
+        press(lambda c: b.DeleteButton(c.alex_db_id, True).pack(), "bob"),
         "toast",
-        texts.BUTTON_EXPIRED,
+        EXPIRED,
         alex_unchanged,
     ),
     Case(
         "bob-forges-alex-resume",
         bob_in_session,
-        press(lambda c: f"rs:{c.session_id}:e", "bob"),
+        press(lambda c: b.ResumeButton(c.session_id, b.Resume.END).pack(), "bob"),
+        "toast",
+        ENDED,
+        session_untouched,
+    ),
+    Case(
+        "bob-forges-alex-hurt",
+        bob_in_session,
+        press(step(b.StepAction.HURT), "bob"),
         "toast",
         ENDED,
         session_untouched,
@@ -687,49 +775,76 @@ CASES = [
     Case(
         "stranger-forges-alex-pain",
         in_session,
-        press(lambda c: f"pb:{c.session_id}:3", "bob"),
+        press(lambda c: b.PainButton(c.session_id, b.PainWhen.BEFORE, 3).pack(), "bob"),
         "toast",
-        texts.NOT_STARTED,
+        NOT_STARTED,
+        session_untouched,
     ),
     # ----- a session that has ended, a user who ran /delete
-    Case("cancelled-session-step", session_cancelled, press(lambda c: c.data(":d")), "toast", ENDED),
     Case(
-        "cancelled-session-resume", session_cancelled, press(lambda c: f"rs:{c.session_id}:c"), "toast", ENDED
+        "cancelled-session-step",
+        session_cancelled,
+        press(lambda c: c.data(b.StepAction.DONE)),
+        "toast",
+        ENDED,
+    ),
+    Case(
+        "cancelled-session-resume",
+        session_cancelled,
+        press(lambda c: b.ResumeButton(c.session_id, b.Resume.CONTINUE).pack()),
+        "toast",
+        ENDED,
     ),
     Case(
         "deleted-old-step-button",
         deleted,
-        press(lambda c: c.data(":d")),
+        press(lambda c: c.data(b.StepAction.DONE)),
         "toast",
-        texts.NOT_STARTED,
+        NOT_STARTED,
         alex_gone,
     ),
     Case(
         "deleted-erase-again",
         deleted,
-        press(lambda c: f"del:{c.alex_db_id}:yes"),
+        press(lambda c: b.DeleteButton(c.alex_db_id, True).pack()),
         "toast",
-        texts.BUTTON_EXPIRED,
+        EXPIRED,
     ),
-    Case("deleted-stretch", deleted, say("/stretch"), "reply", texts.NOT_STARTED, alex_gone),
-    Case("deleted-text", deleted, say("hello?"), "reply", texts.NOT_STARTED, alex_gone),
-    Case("deleted-sticker", deleted, media("sticker"), "reply", texts.NOT_STARTED, alex_gone),
+    Case("deleted-stretch", deleted, say("/stretch"), "reply", NOT_STARTED, alex_gone),
+    Case("deleted-text", deleted, say("hello?"), "reply", NOT_STARTED, alex_gone),
+    Case("deleted-sticker", deleted, media("sticker"), "reply", NOT_STARTED, alex_gone),
     Case(
         "deleted-location",
         deleted,
         media("location", latitude=1.0, longitude=1.0),
         "reply",
-        texts.NOT_STARTED,
+        NOT_STARTED,
         alex_gone,
     ),
-    Case("deleted-export", deleted, say("/export"), "reply", "I have no data about you", alex_gone),
-    Case("deleted-delete", deleted, say("/delete"), "reply", "I have no data about you", alex_gone),
-    Case("deleted-progress", deleted, say("/progress"), "reply", texts.NOT_STARTED, alex_gone),
-    Case("deleted-settings", deleted, say("/settings"), "reply", texts.NOT_STARTED, alex_gone),
-    Case(
-        "deleted-timer-fires", deleted_with_timer, lambda c: None, "silence", alex_gone, after=wait_for_timer
-    ),
+    Case("deleted-export", deleted, say("/export"), "reply", NO_DATA, alex_gone),
+    Case("deleted-delete", deleted, say("/delete"), "reply", NO_DATA, alex_gone),
+    Case("deleted-progress", deleted, say("/progress"), "reply", NOT_STARTED, alex_gone),
+    Case("deleted-settings", deleted, say("/settings"), "reply", NOT_STARTED, alex_gone),
+    Case("deleted-hold-ends", deleted_mid_hold, hold_ends, "silence", check=alex_gone),
     Case("deleted-then-start-again", deleted, say("/start"), "reply", "Hi Alex"),
+    # ----- a user who blocked the bot
+    Case("blocked-reminder-time", blocked, reminder_due, "silence", check=alex_blocked_no_reminders),
+    Case(
+        "blocked-unnoticed-reminder",
+        idle,
+        lambda c: c.h.fake.block(c.alex.user_id, notify=False) or reminder_due(c),
+        "silence",
+        check=alex_blocked_no_reminders,
+        changes=True,  # the refused reminder teaches the bot that Alex has blocked it
+    ),
+    Case(
+        "unblocked-and-start",
+        blocked,
+        lambda c: c.alex.unblock_bot() or say("/start")(c),
+        "reply",
+        "Welcome back",
+        alex_back,
+    ),
     # ----- update kinds the bot does not handle
     Case(
         "poll-update",
@@ -769,10 +884,17 @@ CASES = [
         ),
         "silence",
     ),
+    Case("empty-update", idle, raw_update(lambda c: {}), "silence"),
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+PARAMS = [
+    pytest.param(c, id=c.id, marks=[pytest.mark.xfail(strict=True, reason=c.xfail)] if c.xfail else [])
+    for c in CASES
+]
+
+
+@pytest.mark.parametrize("case", PARAMS)
 async def test_hostile_update(db: Database, case: Case) -> None:
     async with running_bot(db) as h:
         c = Ctx(h, h.user(1001, "Alex"), h.user(2002, "Bob"))
@@ -788,36 +910,41 @@ async def test_hostile_update(db: Database, case: Case) -> None:
         if result is not None:
             await result
         await h.pump()
-        if case.after is not None:
-            await case.after(c)
-            await h.pump()
 
-        assert h.errors == [], f"an exception reached the error handler: {h.errors!r}"
-        new = [
+        assert h.errors == [], f"an update failed or Telegram refused an effect: {h.errors!r}"
+        changed = [
             m
             for chat in h.fake.chats.values()
             for m in chat.messages.values()
             if m.from_bot and m.changed_seq > mark
         ]
-        sent = [m.payload.get("text", m.payload.get("caption", "")) for m in new if m.seq > mark]
+        shown = [m.payload.get("text", m.payload.get("caption", "")) for m in changed]
+        sent = [m.payload.get("text", m.payload.get("caption", "")) for m in changed if m.seq > mark]
         toasts = [a.get("text") or "" for a in h.fake.callback_answers[answers:]]
-        assert texts.ERROR not in sent
+        assert not any(APOLOGY in t for t in shown + toasts)
         if case.expect == "silence":
-            assert (sent, toasts, len(new)) == ([], [], 0)
+            assert (shown, toasts) == ([], []), "expected silence"
         elif case.expect == "toast":
-            assert sent == [] and len(new) == 0, f"expected only a toast, the bot wrote {sent}"
+            assert shown == [], f"expected only a toast, the bot wrote {shown}"
             assert len(toasts) == 1 and case.says in toasts[0], toasts
+        elif case.expect == "card":
+            assert any(case.says in t for t in shown), shown
         else:
-            assert sent, "expected a reply, got silence"
+            assert sent, "expected a reply, got none"
             assert any(case.says in t for t in sent), sent
-            assert all(len(t) <= 4096 for t in sent)
-        if case.expect in ("silence", "toast"):
+        assert all(len(t) <= 4096 for t in shown)
+        if case.expect in ("silence", "toast") and not case.changes:
             assert await snapshot(db) == before, "a refused update changed the database"
         if case.check is not None:
             await case.check(c)
+        async with db.session() as s:
+            failed = (
+                await s.execute(select(InboxUpdate.update_id).where(InboxUpdate.error.is_not(None)))
+            ).all()
+        assert failed == []
         await assert_invariants(db)
 
 
 def test_corpus_is_big_enough() -> None:
-    assert len(CASES) >= 40
+    assert len(CASES) >= 100
     assert len({c.id for c in CASES}) == len(CASES)

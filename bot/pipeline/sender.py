@@ -42,6 +42,7 @@ from bot.pipeline.media import MediaStore, is_stale_file
 from bot.pipeline.outbox import Item
 from bot.pipeline.slots import SlotEntry, SlotStore
 from bot.pipeline.timings import REMINDER_BUCKETS, Timings
+from bot.pipeline.worker import is_transient
 from bot.renderers import render
 from db.engine import Database
 from db.models import ReminderLog, User
@@ -347,9 +348,14 @@ class Sender:
         except TelegramError as exc:
             log.error("Telegram refused %s for chat %s: %s", item.effect.kind, chat_id, exc)
             self._give_up(item)
-        except Exception:
-            log.exception("delivering %s to chat %s failed", item.effect.kind, chat_id)
-            self._give_up(item)
+        except Exception as exc:
+            if is_transient(exc):
+                # The database (which message is the card, a file id) is briefly away: the
+                # effect is committed, so it waits and goes out later rather than never.
+                requeue = self._retry(chat, item, exc)
+            else:
+                log.exception("delivering %s to chat %s failed", item.effect.kind, chat_id)
+                self._give_up(item)
         finally:
             if requeue:
                 chat.queue.appendleft(item)
@@ -379,7 +385,7 @@ class Sender:
         self.stats.retried += 1
         delay = BACKOFF[min(attempts, len(BACKOFF) - 1)]
         log.info(
-            "Telegram unreachable for chat %s (%s); retrying in %.1f s",
+            "delivery to chat %s failed (%s); retrying in %.1f s",
             item.chat_id,
             type(exc).__name__,
             delay,
@@ -557,7 +563,6 @@ class Sender:
 
     async def _retire(self, chat_id: int, effect: Retire) -> None:
         entry = await self.slots.get(chat_id, effect.slot)
-        self.slots.forget(chat_id, effect.slot)
         if entry is None:
             return
         try:
@@ -569,6 +574,9 @@ class Sender:
                 await self.bot.edit_message_text(effect.text, chat_id, entry.message_id)
         except BadRequest as exc:
             log.debug("retire of %s skipped: %s", effect.slot, exc)
+        # Forgotten only now: a retry after a network error or a 5xx must still find the
+        # message, or the old card would keep its buttons.
+        self.slots.forget(chat_id, effect.slot)
 
     async def _file(self, chat_id: int, effect: SendFile) -> None:
         made = await render(effect.renderer, effect.data)
