@@ -103,6 +103,7 @@ class Runtime:
             submit=self.sender.submit,
             start_timers=lambda timers: self.timers.start(timers),
             now=self.now,
+            held=self.sender.holds,
         )
         processor.worker = self.worker
         self.timers = Timers(self.app.job_queue, self.worker, settings.timer_scale)

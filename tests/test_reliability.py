@@ -369,12 +369,6 @@ async def test_the_sweep_picks_up_an_update_the_database_refused(db: Database) -
         assert h.errors == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an ambiguous commit (committed, but the driver reported an error) is retried as a "
-    "duplicate; its effects wait in the outbox until their lease runs out (outbox.LEASE), "
-    "so the chat lags the database",
-)
 async def test_a_commit_whose_answer_is_lost_still_shows_its_effects(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from telegram import Update
 
 from bot.flows import general
@@ -22,7 +24,9 @@ async def on_unknown_command(update: Update, ctx: FlowContext) -> None:
 
 async def on_text(update: Update, ctx: FlowContext) -> None:
     message = update.effective_message
-    await general.on_text(ctx, (message.text or "").strip() if message else "")
+    text = message.text or "" if message else ""
+    # Invisible format characters (direction marks from right-to-left keyboards) are not input.
+    await general.on_text(ctx, "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip())
 
 
 async def on_location(update: Update, ctx: FlowContext) -> None:

@@ -91,6 +91,20 @@ async def take_orphans(
     return [_item(r) for r in rows]
 
 
+async def for_chat(s: AsyncSession, chat_id: int) -> list[Item]:
+    """A chat's undelivered effects, oldest first."""
+    rows = (
+        (
+            await s.execute(
+                select(OutboxEffect).where(OutboxEffect.chat_id == chat_id).order_by(OutboxEffect.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return [_item(r) for r in rows]
+
+
 async def renew(s: AsyncSession, ids: Sequence[int], now: datetime) -> None:
     for start in range(0, len(ids), 1000):
         await s.execute(

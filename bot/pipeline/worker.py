@@ -81,6 +81,7 @@ class Worker:
         submit: Callable[[list[outbox.Item]], None],
         start_timers: Callable[[list[HoldTimer]], None],
         now: Callable[[], datetime],
+        held: Callable[[], list[int]] = list,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -89,6 +90,7 @@ class Worker:
         self.submit = submit
         self.start_timers = start_timers
         self.now = now
+        self.held = held  # outbox ids the sender already has
         self.stats = WorkerStats()
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
@@ -130,7 +132,7 @@ class Worker:
     async def _attempts(self, update: Update, key: int) -> None:
         for attempt in range(ATTEMPTS):
             try:
-                earlier = await self._once(update, key)
+                earlier = await self._once(update, key, retry=attempt > 0)
             except Exception as exc:
                 if is_transient(exc):
                     self.stats.db_errors += 1
@@ -156,7 +158,7 @@ class Worker:
             for stored in earlier:  # an older update of this user is still pending: it goes first
                 await self._handle(Update.de_json(json.loads(stored.payload), self.bot), key)
 
-    async def _once(self, update: Update, key: int) -> list[inbox.Stored]:
+    async def _once(self, update: Update, key: int, *, retry: bool = False) -> list[inbox.Stored]:
         now = self.now()
         async with self.db.session() as s:
             await self._user_lock(s, key)
@@ -165,6 +167,12 @@ class Worker:
                 earlier = await inbox.earlier_pending(s, key, update.update_id)
                 if not earlier:
                     self.stats.duplicates += 1
+                    if retry and update.effective_chat is not None:
+                        # The first try committed but its answer was lost: what it decided is
+                        # in the outbox, not in the sender. Deliver it now, not after its lease.
+                        held = set(self.held())
+                        stray = await outbox.for_chat(s, update.effective_chat.id)
+                        self.submit([item for item in stray if item.id not in held])
                 return earlier
             ctx = FlowContext(s, self.settings, now)
             await self.router(update, ctx)
