@@ -24,7 +24,7 @@ import functools
 import importlib
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -46,7 +46,6 @@ __all__ = [
     "Cell",
     "ChartData",
     "LinesLayout",
-    "PainPoint",
     "ProgressLayout",
     "WeekKind",
     "figure_size",
@@ -63,49 +62,14 @@ _MAX_X_LABELS = 5
 
 
 @dataclass(frozen=True)
-class PainPoint:
-    """Transitional: the old /progress handler's ratings, without the session's status."""
-
-    day: date
-    before: int | None
-    after: int | None
-
-
-@dataclass(frozen=True, init=False)
 class ChartData:
     """Everything the picture needs, as plain values in the user's local dates.
 
     `pain` may hold every session; only completed and incomplete sessions' ratings are drawn.
-    Transitional: the old handler's keywords (today, practice_days, partial_days and
-    PainPoints) still build one, as a daily-phase log joined on its first date; remove
-    them once handlers/progress.py passes `ChartData(log, pain)`.
     """
 
     log: PracticeLog
-    pain: tuple[SessionPain, ...]
-
-    def __init__(
-        self,
-        log: PracticeLog | None = None,
-        pain: Iterable[SessionPain | PainPoint] = (),
-        *,
-        today: date | None = None,
-        practice_days: Iterable[date] = (),
-        partial_days: Iterable[date] = (),
-    ) -> None:
-        points = tuple(pain)
-        sessions = tuple(
-            SessionPain(p.day, "completed", p.before, p.after) if isinstance(p, PainPoint) else p
-            for p in points
-        )
-        if log is None:
-            if today is None:
-                raise TypeError("ChartData needs a PracticeLog")
-            done, partial = frozenset(practice_days), frozenset(partial_days)
-            joined = min([today, *done, *partial, *(s.day for s in sessions)])
-            log = PracticeLog(today, (("habit", joined),), done=done, partial=partial)
-        object.__setattr__(self, "log", log)
-        object.__setattr__(self, "pain", sessions)
+    pain: tuple[SessionPain, ...] = ()
 
 
 class WeekKind(StrEnum):
@@ -403,7 +367,7 @@ def render_progress_png(data: ChartData, tr: Translator | None = None) -> bytes 
     """Draw the picture as PNG bytes; None when there is nothing to show yet (send text instead).
 
     Blocking and CPU-bound: from async code use `render_progress_png_async`. `tr` is the
-    user's Translator (None, for the old handler only: English).
+    user's Translator (English when None).
     """
     tr = tr or Translator("en")
     if not has_data(data):

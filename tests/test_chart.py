@@ -273,22 +273,6 @@ def test_import_is_light_and_pyplot_is_never_used() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120, cwd=Path(__file__).parents[1])
 
 
-def test_the_old_handlers_keywords_still_build_a_picture() -> None:
-    # Transitional, until handlers/progress.py passes ChartData(log, pain).
-    from bot.chart import PainPoint
-
-    data = ChartData(
-        today=TODAY,
-        practice_days=frozenset({TODAY - timedelta(days=2)}),
-        partial_days=frozenset({TODAY - timedelta(days=1)}),
-        pain=(PainPoint(TODAY - timedelta(days=2), 5, 3),),
-    )
-    assert data.log.joined == TODAY - timedelta(days=2)
-    assert cells_by_day(data)[TODAY - timedelta(days=1)].kind == DayKind.PARTIAL
-    png = render_progress_png(data)
-    assert png is not None and png.startswith(PNG_SIGNATURE)
-
-
 def test_a_today_before_the_joining_day_still_draws() -> None:
     # A zone change westwards right after joining can make "today" the day before.
     log = PracticeLog(
