@@ -138,6 +138,7 @@ async def _button(update: Update, ctx: FlowContext) -> None:
         return
     assert message is not None
     ctx.pressed_message_id = message.message_id
+    ctx.pressed_text = getattr(message, "text", None)
     if type(button) not in BUTTONS_PAST_THE_STOP and await safety.stop_gate(update, ctx):
         return
     await handler(update, ctx, button)

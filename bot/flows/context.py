@@ -23,7 +23,7 @@ from bot.effects import (
 )
 from bot.i18n import Translator, pick_locale, translator
 from bot.services import store
-from bot.views.general import expired
+from bot.views.general import expired, settled
 from config import Settings
 from db.models import User
 
@@ -58,6 +58,8 @@ class FlowContext:
     # Set when the update is a button press: its query and the message it sits on.
     query_id: str | None = None
     pressed_message_id: int | None = None
+    # The pressed message's text as the person sees it (None for a photo's or card's caption).
+    pressed_text: str | None = None
     priority: Priority = Priority.REPLY
     effects: list[Entry] = field(default_factory=list)
     timers: list[HoldTimer] = field(default_factory=list)
@@ -144,6 +146,11 @@ class FlowContext:
         """Rewrite the message whose button was pressed (e.g. into history, buttons gone)."""
         if self.pressed_message_id is not None:
             self.emit(Edit(text, message_id=self.pressed_message_id, keyboard=keyboard))
+
+    def settle(self, choice: str) -> None:
+        """Keep the pressed message as history: its words, the choice made under it, no buttons."""
+        if self.pressed_text is not None:
+            self.edit_pressed(settled(self.pressed_text, choice))
 
     def card(
         self,

@@ -230,13 +230,13 @@ async def on_intro(ctx: FlowContext, choice: b.Intro) -> None:
     if choice is b.Intro.WELCOME:
         user = await _user_at(ctx, S.WELCOME)
         if user is not None:
-            ctx.edit_pressed(view.welcome(ctx.tr, user.first_name))
+            ctx.settle(view.welcome_button(ctx.tr))
             advance(ctx, user, Event.WELCOMED)
         return
     user = await _user_at(ctx, S.DISCLAIMER)
     if user is not None:
         tr = ctx.tr
-        ctx.edit_pressed(general_view.settled(safety_view.disclaimer(tr), safety_view.disclaimer_button(tr)))
+        ctx.settle(safety_view.disclaimer_button(tr))
         user.consent_at = ctx.now
         advance(ctx, user, Event.CONSENTED)
 
@@ -250,11 +250,11 @@ async def on_go(ctx: FlowContext, choice: b.Go) -> None:
     ctx.answer()
     advance(ctx, user, Event.GO)
     if choice is b.Go.LATER:
-        ctx.edit_pressed(general_view.settled(view.ask_first(tr), view.wait_for_reminder(tr)))
+        ctx.settle(view.wait_for_reminder(tr))
         assert user.reminder_time is not None
         ctx.send(view.first_later(tr, user.reminder_time))
         return
-    ctx.edit_pressed(general_view.settled(view.ask_first(tr), view.start_now(tr)))
+    ctx.settle(view.start_now(tr))
     await session.start(ctx, user)
 
 
@@ -294,7 +294,7 @@ async def on_zone_button(ctx: FlowContext, value: str) -> None:
         ctx.answer(general_view.expired(ctx.tr))
         return
     ctx.answer()
-    ctx.edit_pressed(zone)
+    ctx.settle(zone)
     await set_zone(ctx, user, zone)
 
 
@@ -305,7 +305,7 @@ async def on_time_button(ctx: FlowContext, minutes: int) -> None:
         return
     ctx.answer()
     at = time(minutes // 60, minutes % 60)
-    ctx.edit_pressed(general_view.settled(view.ask_time(ctx.tr), ctx.tr.time(at)))
+    ctx.settle(ctx.tr.time(at))
     await set_time(ctx, user, at)
 
 
@@ -317,9 +317,7 @@ async def on_band(ctx: FlowContext, has_band: bool) -> None:
         return
     ctx.answer()
     user.has_band = has_band
-    ctx.edit_pressed(
-        general_view.settled(view.ask_band(tr), view.band_yes(tr) if has_band else view.band_no(tr))
-    )
+    ctx.settle(view.band_yes(tr) if has_band else view.band_no(tr))
     if not advance(ctx, user, Event.BAND_SET):
         ctx.send(view.band_saved(tr, has_band))
 

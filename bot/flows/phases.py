@@ -179,7 +179,7 @@ async def on_checkin(ctx: FlowContext, answer: b.CheckinAnswer) -> None:
         if line is not None:
             send_lines(ctx, (line,), facts_)
         return
-    ctx.edit_pressed(label)
+    ctx.settle(label)
     not_improved = facts_.six_weeks is not None and not facts_.six_weeks.improved
     lines = rules.checkin_answer_lines(transition, not_improved)
     send_lines(ctx, lines, facts_)
@@ -199,14 +199,14 @@ async def on_flare(ctx: FlowContext, choice: b.FlareChoice) -> None:
         return
     tr = ctx.tr
     if choice is b.FlareChoice.NO:
-        ctx.edit_pressed(view.flare_offer_buttons(tr)[1])
+        ctx.settle(view.flare_offer_buttons(tr)[1])
         facts_, _, _ = await facts(ctx, user)
         send_lines(ctx, (Line.FLARE_OFFER_DECLINED,), facts_)
         return
     # "Flare-up" pressed by the user is taken at once; "yes" accepts the offer after a pain rise.
     event = Event.FLARE_REPORTED if choice is b.FlareChoice.REPORT else Event.FLARE_ACCEPTED
     if choice is b.FlareChoice.YES:
-        ctx.edit_pressed(view.flare_offer_buttons(tr)[0])
+        ctx.settle(view.flare_offer_buttons(tr)[0])
     transition = await fire(ctx.s, user, event, ctx.now)
     facts_, _, _ = await facts(ctx, user)
     if transition is None:

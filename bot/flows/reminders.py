@@ -240,7 +240,7 @@ async def on_button(ctx: FlowContext, log_id: int, action: b.ReminderAction) -> 
         return
     if action is b.ReminderAction.START:
         ctx.answer()
-        ctx.edit_pressed(view.starting(tr))
+        ctx.settle(view.starting(tr))
         await session.start(ctx, user)
         return
     if entry.local_date != local_today(ctx.now, user.timezone):
@@ -258,12 +258,12 @@ async def on_button(ctx: FlowContext, log_id: int, action: b.ReminderAction) -> 
     ctx.answer()
     if action is b.ReminderAction.SKIP:
         plan_next(user, ctx.now, skip_today=True)
-        ctx.edit_pressed(view.skipped_note(tr))
+        ctx.settle(view.skipped_note(tr))
         ctx.send(view.skipped(tr))
         return
     minutes = int(action.value[1:])
     plan_snooze(user, ctx.now, minutes)
-    ctx.edit_pressed(view.snoozed_note(tr, minutes))
+    ctx.settle(view.snoozed_note(tr, minutes))
     ctx.send(
         view.snooze_until(tr, (ctx.now + timedelta(minutes=minutes)).astimezone(ZoneInfo(user.timezone)))
     )

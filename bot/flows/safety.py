@@ -76,7 +76,7 @@ async def on_control(ctx: FlowContext, choice: b.ScreenControl) -> None:
         return
     ctx.answer()
     way = CONTROLS[choice]
-    ctx.edit_pressed(view.way_back_label(tr, way))
+    ctx.settle(view.way_back_label(tr, way))
     if await screening.take_way_back(ctx, user, way) is ScreenStatus.CLEAR:
         await _after_clear(ctx, user, came_back=True)
 
@@ -87,7 +87,7 @@ async def on_followup(ctx: FlowContext, answer: FollowUp) -> None:
     if user is None:
         return
     tr = ctx.tr
-    ctx.edit_pressed(general_view.settled(view.followup_question(tr), view.followup_label(tr, answer)))
+    ctx.settle(view.followup_label(tr, answer))
     ctx.send(view.followup_reply(tr, answer))
     today = local_today(ctx.now, user.timezone)
     watch = symptoms.on_followup(answer, today, user.last_recheck_on)

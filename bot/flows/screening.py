@@ -129,12 +129,7 @@ async def answer(ctx: FlowContext, user: User, key: str, yes: bool) -> Outcome |
     ctx.answer()
     await store.log_screening(ctx.s, user.id, key, expected.tier.value, yes, ctx.now)
     yes_label, no_label = view.answer_labels(tr)
-    number = sum(1 for q in questions if q.key in user.screen_answers) + 1
-    ctx.edit_pressed(
-        general_view.settled(
-            view.question_prompt(tr, expected, number, len(questions)), yes_label if yes else no_label
-        )
-    )
+    ctx.settle(yes_label if yes else no_label)
     user.screen_answers = {**user.screen_answers, key: yes}
     result = rules.outcome(user.screen_answers, questions)
     if result is Outcome.IN_PROGRESS:

@@ -497,7 +497,7 @@ async def resume(ctx: FlowContext, session_id: int, choice: b.Resume) -> None:
     tr = ctx.tr
     ctx.answer()
     if choice is b.Resume.CONTINUE:
-        ctx.edit_pressed(view.continuing(tr))
+        ctx.settle(view.resume_continue(tr))
         stage = practice.stage
         if stage is Stage.HOLDING:
             await ctx.s.execute(
@@ -512,10 +512,10 @@ async def resume(ctx: FlowContext, session_id: int, choice: b.Resume) -> None:
     await sessions.abandon_open(ctx.s, user.id, ctx.now)
     ctx.retire(slot(practice.id))
     if choice is b.Resume.RESTART:
-        ctx.edit_pressed(view.starting_over(tr))
+        ctx.settle(view.resume_restart(tr))
         await _begin(ctx, user)
     else:
-        ctx.edit_pressed(view.ended_saved(tr))
+        ctx.settle(view.ended_saved(tr))
 
 
 # --------------------------------------------------------------------------- timers

@@ -174,5 +174,5 @@ async def on_language(ctx: FlowContext, locale: str) -> None:
     ctx.answer()
     user.locale = locale
     ctx.use_user(user)  # speak the new language from here on
-    ctx.edit_pressed(NATIVE_NAMES[locale])
+    ctx.settle(NATIVE_NAMES[locale])
     ctx.send(view.language_set(ctx.tr))

@@ -118,14 +118,6 @@ def resume_end(tr: Translator) -> str:
     return tr._("⏹ End it")
 
 
-def continuing(tr: Translator) -> str:
-    return tr._("Continuing.")
-
-
-def starting_over(tr: Translator) -> str:
-    return tr._("Starting over.")
-
-
 def ended_saved(tr: Translator) -> str:
     return tr._("Ended. Your results so far are saved.")
 
