@@ -1,0 +1,144 @@
+"""Benchmark start-up: spawn -> first getUpdates, `python -m bot` against a bare PTB echo bot.
+
+Both run as separate processes against the same kind of emulator served over HTTP on
+127.0.0.1 (tests/botproc.py: TELEGRAM_BASE_URL points the bot at it). The clock starts just
+before the process is spawned and stops when the emulator *receives* the first getUpdates
+(its handler is wrapped, so a parked long poll counts at once). The real bot runs on
+SQLite twice per round: on a database already at the head revision (a restart, the common
+case) and on a fresh file (first start: it creates the schema). Rounds are interleaved
+(ours-migrated, echo, ours-fresh, echo; the order rotates each round), medians reported.
+
+    python bench/bench_startup.py [--quick] [--rounds N]
+
+Target (issue 14): first getUpdates within 2.5x of the bare echo bot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable without installing
+
+from bench import _common as c
+from tests.botproc import TOKEN, BotProcess, emulator, start_bot
+from tgemu import FakeTelegram, file_url
+
+TARGET = 2.5
+TIMEOUT = 60.0
+ECHO = Path(__file__).resolve().parent / "echo_bot.py"
+
+
+def watch_first_poll(fake: FakeTelegram) -> asyncio.Future[float]:
+    """A future resolved with perf_counter() when the first getUpdates reaches the emulator."""
+    seen: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+    inner = fake._methods["getupdates"]
+
+    async def hooked(params: dict[str, Any], files: Any) -> Any:
+        if not seen.done():
+            seen.set_result(time.perf_counter())
+        return await inner(params, files)
+
+    fake._methods["getupdates"] = hooked
+    return seen
+
+
+async def start_echo(base_url: str, workdir: Path, name: str = "echo") -> BotProcess:
+    env = {
+        **os.environ,
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_BASE_URL": base_url,
+        "TELEGRAM_BASE_FILE_URL": file_url(base_url),
+        "PYTHONUNBUFFERED": "1",
+    }
+    log_path = workdir / f"{name}.log"
+    with log_path.open("ab") as handle:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, str(ECHO), cwd=str(c.ROOT), env=env, stdout=handle, stderr=handle
+        )
+    return BotProcess(process, log_path, env)
+
+
+Spawn = Callable[[str, Path], Awaitable[BotProcess]]
+
+
+async def time_to_first_poll(spawn: Spawn) -> float:
+    """Seconds from spawn to the first getUpdates, with a fresh emulator; the process is stopped after."""
+    with tempfile.TemporaryDirectory(prefix="stretch-bench-start-") as tmp:
+        async with emulator() as (fake, base_url):
+            seen = watch_first_poll(fake)
+            t0 = time.perf_counter()
+            proc = await spawn(base_url, Path(tmp))
+            try:
+                done, _ = await asyncio.wait(
+                    {seen, asyncio.ensure_future(proc.process.wait())},
+                    timeout=TIMEOUT,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                if seen not in done:
+                    raise RuntimeError(f"no getUpdates within {TIMEOUT}s:\n{proc.log()[-3000:]}")
+                elapsed = seen.result() - t0
+            finally:
+                await proc.stop()
+            if "Traceback" in proc.log():
+                raise RuntimeError(proc.log()[-3000:])
+    return elapsed
+
+
+def ours(url_for: Callable[[Path], str]) -> Spawn:
+    async def spawn(base_url: str, workdir: Path) -> BotProcess:
+        return await start_bot(base_url, url_for(workdir), workdir, LOG_LEVEL="WARNING")
+
+    return spawn
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    rounds = args.rounds or (2 if args.quick else 7)
+    print(f"bench_startup: spawn -> first getUpdates, {rounds} interleaved rounds; {c.load_note()}", flush=True)
+    samples: dict[str, list[float]] = {"ours, migrated db": [], "ours, fresh db": [], "echo": []}
+    async with c.sqlite_database("startup") as migrated:
+        kinds: list[tuple[str, Spawn]] = [
+            ("ours, migrated db", ours(lambda _: migrated)),
+            ("echo", start_echo),
+            ("ours, fresh db", ours(lambda tmp: f"sqlite+aiosqlite:///{tmp / 'fresh.sqlite3'}")),
+            ("echo", start_echo),
+        ]
+        await time_to_first_poll(kinds[0][1])  # warm the OS file cache: the first spawn of all is slower
+        await time_to_first_poll(start_echo)
+        for r in range(rounds):
+            shift = r % len(kinds)
+            for name, spawn in kinds[shift:] + kinds[:shift]:
+                samples[name].append(await time_to_first_poll(spawn))
+            print(
+                "  .. round %d: %s" % (r + 1, ", ".join(f"{k} {v[-1]:.2f}" for k, v in samples.items())),
+                flush=True,
+            )
+    echo = c.median(samples["echo"])
+    rows = []
+    for name, values in samples.items():
+        ratio = c.median(values) / echo
+        verdict = "-" if name == "echo" else ("met" if ratio <= TARGET else "MISSED")
+        rows.append((name, len(values), f"{c.median(values):.3f}", f"{min(values):.3f}-{max(values):.3f}",
+                     f"{ratio:.2f}x", verdict))
+    print()
+    print(c.table("spawn -> first getUpdates received by the emulator (seconds, SQLite)",
+                  ("process", "n", "median s", "range", "vs echo", f"target <= {TARGET}x"), rows))
+    print(f"\n  {c.load_note()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2 rounds")
+    parser.add_argument("--rounds", type=int, default=0, help="rounds (default 7, --quick 2)")
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
