@@ -8,7 +8,10 @@ SQLite twice per round: on a database already at the head revision (a restart, t
 case) and on a fresh file (first start: it creates the schema). Rounds are interleaved
 (ours-migrated, echo, ours-fresh, echo; the order rotates each round), medians reported.
 
-    python bench/bench_startup.py [--quick] [--rounds N]
+    python bench/bench_startup.py [--quick] [--rounds N] [--baseline GIT_REF]
+
+--baseline also runs `python -m bot` from a `git archive` of GIT_REF (same virtualenv,
+interleaved in the same rounds): before/after numbers measured side by side.
 
 Target (issue 14): first getUpdates within 2.5x of the bare echo bot.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -92,34 +96,64 @@ async def time_to_first_poll(spawn: Spawn) -> float:
     return elapsed
 
 
-def ours(url_for: Callable[[Path], str]) -> Spawn:
+def ours(url_for: Callable[[Path], str], root: Path | None = None) -> Spawn:
+    """`python -m bot` as tests/botproc.py starts it; from `root` (a baseline checkout) if given."""
+
     async def spawn(base_url: str, workdir: Path) -> BotProcess:
-        return await start_bot(base_url, url_for(workdir), workdir, LOG_LEVEL="WARNING")
+        if root is None:
+            return await start_bot(base_url, url_for(workdir), workdir, LOG_LEVEL="WARNING")
+        env = {**os.environ, "BOT_TOKEN": TOKEN, "DATABASE_URL": url_for(workdir),
+               "TELEGRAM_BASE_URL": base_url, "TELEGRAM_BASE_FILE_URL": file_url(base_url),
+               "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+        log_path = workdir / "baseline.log"
+        with log_path.open("ab") as handle:  # cwd first on sys.path: the checkout's bot, not ours
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", cwd=str(root), env=env, stdout=handle, stderr=handle
+            )
+        return BotProcess(process, log_path, env)
 
     return spawn
 
 
+def export(ref: str, into: Path) -> Path:
+    """`git archive ref` unpacked into `into`; byte-compiled once so no round pays for it."""
+    archive = subprocess.run(["git", "archive", ref], cwd=c.ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(into)], check=True)
+    return into
+
+
 async def main_async(args: argparse.Namespace) -> None:
     rounds = args.rounds or (2 if args.quick else 7)
-    print(f"bench_startup: spawn -> first getUpdates, {rounds} interleaved rounds; {c.load_note()}", flush=True)
+    print(f"bench_startup: spawn -> first getUpdates, {rounds} interleaved rounds; {c.load_note()}",
+          flush=True)
     samples: dict[str, list[float]] = {"ours, migrated db": [], "ours, fresh db": [], "echo": []}
-    async with c.sqlite_database("startup") as migrated:
-        kinds: list[tuple[str, Spawn]] = [
-            ("ours, migrated db", ours(lambda _: migrated)),
-            ("echo", start_echo),
-            ("ours, fresh db", ours(lambda tmp: f"sqlite+aiosqlite:///{tmp / 'fresh.sqlite3'}")),
-            ("echo", start_echo),
-        ]
-        await time_to_first_poll(kinds[0][1])  # warm the OS file cache: the first spawn of all is slower
-        await time_to_first_poll(start_echo)
-        for r in range(rounds):
-            shift = r % len(kinds)
-            for name, spawn in kinds[shift:] + kinds[:shift]:
-                samples[name].append(await time_to_first_poll(spawn))
-            print(
-                "  .. round %d: %s" % (r + 1, ", ".join(f"{k} {v[-1]:.2f}" for k, v in samples.items())),
-                flush=True,
-            )
+
+    def fresh(tmp: Path) -> str:
+        return f"sqlite+aiosqlite:///{tmp / 'fresh.sqlite3'}"
+
+    with tempfile.TemporaryDirectory(prefix="stretch-bench-baseline-") as base_dir:
+        async with c.sqlite_database("startup") as migrated:
+            kinds: list[tuple[str, Spawn]] = [
+                ("ours, migrated db", ours(lambda _: migrated)),
+                ("echo", start_echo),
+                ("ours, fresh db", ours(fresh)),
+                ("echo", start_echo),
+            ]
+            if args.baseline:
+                root = export(args.baseline, Path(base_dir))
+                before_migrated, before_fresh = f"{args.baseline}, migrated db", f"{args.baseline}, fresh db"
+                samples |= {before_migrated: [], before_fresh: []}
+                kinds[2:2] = [(before_migrated, ours(lambda _: migrated, root))]
+                kinds.append((before_fresh, ours(fresh, root)))
+            await time_to_first_poll(kinds[0][1])  # warm the OS file cache: the first spawn is slower
+            await time_to_first_poll(start_echo)
+            for r in range(rounds):
+                shift = r % len(kinds)
+                for name, spawn in kinds[shift:] + kinds[:shift]:
+                    samples[name].append(await time_to_first_poll(spawn))
+                done = ", ".join(f"{k} {v[-1]:.2f}" for k, v in samples.items())
+                print(f"  .. round {r + 1}: {done}", flush=True)
     echo = c.median(samples["echo"])
     rows = []
     for name, values in samples.items():
@@ -137,6 +171,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 rounds")
     parser.add_argument("--rounds", type=int, default=0, help="rounds (default 7, --quick 2)")
+    parser.add_argument("--baseline", default="", help="also measure this git ref's bot, interleaved")
     asyncio.run(main_async(parser.parse_args()))
 
 

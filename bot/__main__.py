@@ -21,7 +21,6 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from config import ConfigError, Settings, load_settings
 from db.engine import Database
-from db.migrate import upgrade
 
 if TYPE_CHECKING:
     from bot.app import Failure
@@ -124,18 +123,18 @@ def _safe_url(url: str) -> str:
 
 
 async def prepare_database(settings: Settings) -> None:
-    """Reach the database, then create and migrate it, before touching the network."""
-    from sqlalchemy import text
+    """Reach the database, then create and migrate it, before touching the network.
 
-    from db.migrate import current_revision
+    A database already at the head revision (every restart) costs one query: Alembic is
+    imported and run only when there is something to migrate.
+    """
+    from db.migrate import HEAD, current_revision, stored_revision, upgrade
 
     db = Database(settings.database_url)
     where = _safe_url(settings.database_url)
     try:
         try:
-            async with db.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-            before = await current_revision(db)
+            before = await stored_revision(db)
         except Exception as exc:
             log.debug("database check failed", exc_info=exc)
             raise StartupError(
@@ -144,6 +143,8 @@ async def prepare_database(settings: Settings) -> None:
                 "the server runs and accepts this user (or that the SQLite file's folder exists and is "
                 "writable).",
             ) from None
+        if before == HEAD:
+            return
         try:
             await upgrade(db)
             after = await current_revision(db)
