@@ -273,7 +273,7 @@ async def serve(settings: Settings, mode: str) -> None:
                     "port, or it needs privileges. Stop that program or set PORT to a free port.",
                 ) from None
         try:
-            await runtime.start()
+            await runtime.start(menu_later=True)
         except TelegramError as exc:
             log.debug("start-up call to Telegram failed", exc_info=exc)
             raise _telegram_failure(exc, settings) from None
@@ -310,12 +310,14 @@ async def serve(settings: Settings, mode: str) -> None:
         try:
             if webhook:
                 await runtime.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+                runtime.set_menu_soon()
                 assert server is not None
                 log.info(
                     "webhook: listening on %s:%s%s", settings.listen, server.port, urlsplit(url).path or "/"
                 )
             else:
                 await runtime.start_polling()
+                runtime.set_menu_soon()
                 log.info(
                     "polling for updates%s",
                     f"; health and metrics on {settings.listen}:{server.port}" if server is not None else "",
