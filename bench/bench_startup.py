@@ -13,6 +13,10 @@ case) and on a fresh file (first start: it creates the schema). Rounds are inter
 --baseline also runs `python -m bot` from a `git archive` of GIT_REF (same virtualenv,
 interleaved in the same rounds): before/after numbers measured side by side.
 
+Both start from byte-compiled code, as an installed bot does: the script runs `compileall`
+on the project first (this machine sets PYTHONDONTWRITEBYTECODE=1, so otherwise every start
+of `python -m bot` would compile its ~100 modules from source, while PTB's come compiled).
+
 Target (issue 14): first getUpdates within 2.5x of the bare echo bot.
 """
 
@@ -102,9 +106,15 @@ def ours(url_for: Callable[[Path], str], root: Path | None = None) -> Spawn:
     async def spawn(base_url: str, workdir: Path) -> BotProcess:
         if root is None:
             return await start_bot(base_url, url_for(workdir), workdir, LOG_LEVEL="WARNING")
-        env = {**os.environ, "BOT_TOKEN": TOKEN, "DATABASE_URL": url_for(workdir),
-               "TELEGRAM_BASE_URL": base_url, "TELEGRAM_BASE_FILE_URL": file_url(base_url),
-               "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "BOT_TOKEN": TOKEN,
+            "DATABASE_URL": url_for(workdir),
+            "TELEGRAM_BASE_URL": base_url,
+            "TELEGRAM_BASE_FILE_URL": file_url(base_url),
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
         log_path = workdir / "baseline.log"
         with log_path.open("ab") as handle:  # cwd first on sys.path: the checkout's bot, not ours
             process = await asyncio.create_subprocess_exec(
@@ -115,18 +125,26 @@ def ours(url_for: Callable[[Path], str], root: Path | None = None) -> Spawn:
     return spawn
 
 
+def compile_project(root: Path) -> None:
+    """Write the .pyc files an install would have (PYTHONDONTWRITEBYTECODE does not stop compileall)."""
+    dirs = [str(root / d) for d in ("bot", "db", "config", "tgemu") if (root / d).is_dir()]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *dirs], check=True, stdout=subprocess.DEVNULL)
+
+
 def export(ref: str, into: Path) -> Path:
     """`git archive ref` unpacked into `into`; byte-compiled once so no round pays for it."""
     archive = subprocess.run(["git", "archive", ref], cwd=c.ROOT, capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(into)], check=True)
+    compile_project(into)
     return into
 
 
 async def main_async(args: argparse.Namespace) -> None:
     rounds = args.rounds or (2 if args.quick else 7)
-    print(f"bench_startup: spawn -> first getUpdates, {rounds} interleaved rounds; {c.load_note()}",
-          flush=True)
+    compile_project(c.ROOT)
+    print(
+        f"bench_startup: spawn -> first getUpdates, {rounds} interleaved rounds; {c.load_note()}", flush=True
+    )
     samples: dict[str, list[float]] = {"ours, migrated db": [], "ours, fresh db": [], "echo": []}
 
     def fresh(tmp: Path) -> str:
@@ -159,11 +177,24 @@ async def main_async(args: argparse.Namespace) -> None:
     for name, values in samples.items():
         ratio = c.median(values) / echo
         verdict = "-" if name == "echo" else ("met" if ratio <= TARGET else "MISSED")
-        rows.append((name, len(values), f"{c.median(values):.3f}", f"{min(values):.3f}-{max(values):.3f}",
-                     f"{ratio:.2f}x", verdict))
+        rows.append(
+            (
+                name,
+                len(values),
+                f"{c.median(values):.3f}",
+                f"{min(values):.3f}-{max(values):.3f}",
+                f"{ratio:.2f}x",
+                verdict,
+            )
+        )
     print()
-    print(c.table("spawn -> first getUpdates received by the emulator (seconds, SQLite)",
-                  ("process", "n", "median s", "range", "vs echo", f"target <= {TARGET}x"), rows))
+    print(
+        c.table(
+            "spawn -> first getUpdates received by the emulator (seconds, SQLite)",
+            ("process", "n", "median s", "range", "vs echo", f"target <= {TARGET}x"),
+            rows,
+        )
+    )
     print(f"\n  {c.load_note()}")
 
 

@@ -24,6 +24,7 @@ from db.engine import Database
 
 if TYPE_CHECKING:
     from bot.app import Failure
+    from bot.pipeline.webserver import WebServer
 
 log = logging.getLogger("bot")
 
@@ -247,7 +248,6 @@ async def serve(settings: Settings, mode: str) -> None:
     only shows at LOG_LEVEL=DEBUG.
     """
     from bot.app import ALLOWED_UPDATES, Runtime
-    from bot.pipeline.webserver import WebServer, bind, build_web_app
 
     webhook = mode == "webhook"
     port = settings.webhook_port if webhook else settings.port
@@ -263,6 +263,9 @@ async def serve(settings: Settings, mode: str) -> None:
     sock: socket.socket | None = None
     try:
         if port is not None:
+            # Starlette only when there is something to serve (webhook, or health on $PORT).
+            from bot.pipeline.webserver import WebServer, bind, build_web_app
+
             try:
                 sock = bind(settings.listen, port)
             except OSError as exc:
