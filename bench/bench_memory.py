@@ -16,7 +16,7 @@ over HTTP on 127.0.0.1; memory is VmRSS / VmHWM from /proc/<pid>/status.
 3. Sizes: idle with 1,000 vs 100,000 seeded users (quick: 10,000), SQLite and PostgreSQL.
    Target: within 10%.
 
-    python bench/bench_memory.py [--quick] [--no-pg] [--no-sizes]
+    python bench/bench_memory.py [--quick] [--no-pg] [--no-sizes] [--baseline GIT_REF]
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable without installing
 
 from bench import _common as c
-from bench.bench_startup import compile_project, start_echo
+from bench.bench_startup import compile_project, export, ours, start_echo
 from tests.botproc import BotProcess, emulator, start_bot, wait_until_polling
 from tgemu import FakeTelegram
 
@@ -136,11 +136,17 @@ async def watch(
     return Run("", rss, hwm, sent, time.monotonic() - started, drained)
 
 
-async def run_ours(url: str, *, backlog: int = 0, users: int = 0, seconds: float, interval: float) -> Run:
+async def run_ours(
+    url: str, *, backlog: int = 0, users: int = 0, seconds: float, interval: float, root: Path | None = None
+) -> Run:
+    """`python -m bot` (from `root`, a baseline checkout, if given)."""
     with tempfile.TemporaryDirectory(prefix="stretch-bench-mem-") as tmp:
         async with emulator() as (fake, base_url):
             push_backlog(fake, backlog, users)
-            proc = await start_bot(base_url, url, Path(tmp), name="bot", LOG_LEVEL="WARNING")
+            if root is None:
+                proc = await start_bot(base_url, url, Path(tmp), name="bot", LOG_LEVEL="WARNING")
+            else:
+                proc = await ours(lambda _: url, root)(base_url, Path(tmp))
             try:
                 if backlog:
                     run = await watch(proc, fake, interval=interval, seconds=seconds, until_drained=True)
@@ -187,21 +193,27 @@ async def versus_echo(args: argparse.Namespace) -> None:
     after_s = 5.0 if args.quick else 20.0
     ours_idle: list[Run] = []
     echo_idle: list[Run] = []
+    base_idle: list[Run] = []
     t0 = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
-    async with c.sqlite_database("memidle") as url:
-        await c.seed(url, c.SeedPlan(1_000, t0))
-        for r in range(rounds):  # interleaved; who goes first alternates
-            pair = [("ours", ours_idle), ("echo", echo_idle)]
-            for kind, into in pair if r % 2 == 0 else pair[::-1]:
-                if kind == "ours":
-                    into.append(await run_ours(url, seconds=idle_s, interval=0.5))
-                else:
-                    into.append(await run_echo(seconds=idle_s, interval=0.5))
-            print(
-                f"  .. idle round {r + 1}: ours {mib(c.median(ours_idle[-1].rss_kib))} MiB, "
-                f"echo {mib(c.median(echo_idle[-1].rss_kib))} MiB",
-                flush=True,
-            )
+    with tempfile.TemporaryDirectory(prefix="stretch-bench-baseline-") as base_dir:
+        root = export(args.baseline, Path(base_dir)) if args.baseline else None
+        async with c.sqlite_database("memidle") as url:
+            await c.seed(url, c.SeedPlan(1_000, t0))
+            for r in range(rounds):  # interleaved; who goes first alternates
+                pair = [("ours", ours_idle), ("echo", echo_idle)] + ([("base", base_idle)] if root else [])
+                for kind, into in pair if r % 2 == 0 else pair[::-1]:
+                    if kind == "ours":
+                        into.append(await run_ours(url, seconds=idle_s, interval=0.5))
+                    elif kind == "base":
+                        into.append(await run_ours(url, seconds=idle_s, interval=0.5, root=root))
+                    else:
+                        into.append(await run_echo(seconds=idle_s, interval=0.5))
+                print(
+                    f"  .. idle round {r + 1}: ours {mib(c.median(ours_idle[-1].rss_kib))} MiB, "
+                    f"echo {mib(c.median(echo_idle[-1].rss_kib))} MiB"
+                    + (f", {args.baseline} {mib(c.median(base_idle[-1].rss_kib))} MiB" if root else ""),
+                    flush=True,
+                )
     async with c.sqlite_database("membacklog") as url:
         ours_b = await run_ours(url, backlog=backlog, users=users, seconds=after_s, interval=0.25)
     print(f"  .. backlog: ours peak {mib(ours_b.hwm_kib)} MiB", flush=True)
@@ -213,7 +225,20 @@ async def versus_echo(args: argparse.Namespace) -> None:
     ours_hwm = c.median([r.hwm_kib for r in ours_idle])
     echo_hwm = c.median([r.hwm_kib for r in echo_idle])
     print()
-    rows = [
+    rows = []
+    if base_idle:
+        base_rss = c.median([c.median(r.rss_kib) for r in base_idle])
+        ratio = base_rss / echo_rss
+        rows.append(
+            (
+                f"idle RSS, {args.baseline} (before)",
+                mib(base_rss),
+                mib(echo_rss),
+                f"{ratio:.2f}x",
+                "met" if ratio <= TARGET_VS_ECHO else "MISSED",
+            )
+        )
+    rows += [
         (
             "idle RSS (median of rounds)",
             mib(ours_rss),
@@ -325,6 +350,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1 idle round, 2k backlog, 1k vs 10k users")
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
     parser.add_argument("--no-sizes", action="store_true", help="skip the 1k vs 100k users part")
+    parser.add_argument("--baseline", default="", help="idle part: also this git ref's bot, interleaved")
     asyncio.run(main_async(parser.parse_args()))
 
 
