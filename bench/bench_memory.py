@@ -39,6 +39,7 @@ from tgemu import FakeTelegram
 
 TARGET = 0.10
 TARGET_VS_ECHO = 2.0
+STOP_TIMEOUT = 90.0  # SIGTERM -> exit; a bot with a backlog finishes what it holds first
 
 
 @dataclass
@@ -86,6 +87,7 @@ class Run:
     sent: int = 0
     watched_s: float = 0.0
     drained_s: float | None = None
+    stop_s: float = 0.0
 
 
 async def wait_first_poll(fake: FakeTelegram, timeout: float = 60) -> None:
@@ -155,10 +157,13 @@ async def run_ours(
                     run = await watch(proc, fake, interval=interval, seconds=seconds)
                 log = proc.log()
             finally:
-                code = await proc.stop()
+                stopping = time.monotonic()
+                code = await proc.stop(timeout=STOP_TIMEOUT)
+                stop_s = time.monotonic() - stopping
             if code != 0 or "Traceback" in log:
-                raise RuntimeError(f"bot exited {code}:\n{log[-3000:]}")
+                raise RuntimeError(f"bot exited {code} ({stop_s:.1f} s after SIGTERM):\n{log[-3000:]}")
     run.kind = "python -m bot"
+    run.stop_s = stop_s
     return run
 
 
@@ -175,10 +180,13 @@ async def run_echo(*, backlog: int = 0, users: int = 0, seconds: float, interval
                     run = await watch(proc, fake, interval=interval, seconds=seconds)
                 log = proc.log()
             finally:
-                await proc.stop()
+                stopping = time.monotonic()
+                await proc.stop(timeout=STOP_TIMEOUT)
+                stop_s = time.monotonic() - stopping
             if "Traceback" in log:
                 raise RuntimeError(f"echo bot failed:\n{log[-3000:]}")
     run.kind = "echo bot"
+    run.stop_s = stop_s
     return run
 
 
@@ -276,7 +284,7 @@ async def versus_echo(args: argparse.Namespace) -> None:
         drained = f"{r.drained_s:.1f} s" if r.drained_s is not None else "NOT within the cap"
         print(
             f"  {r.kind}: backlog confirmed after {drained}, watched {r.watched_s:.1f} s, "
-            f"{r.sent:,} sendMessage calls meanwhile"
+            f"{r.sent:,} sendMessage calls meanwhile; exited {r.stop_s:.1f} s after SIGTERM"
         )
     print("  (backlog: no target in the issue; '(met)' compares with the idle 2x)")
 
