@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 
 if __name__ == "__main__":
-    # Start-up imports and builds ~1M long-lived objects; the cyclic collector would walk them
+    # Start-up creates ~100k long-lived objects the cyclic collector tracks; it would walk them
     # again and again meanwhile (~10% of the import time). Back on, with those objects frozen
     # out of its way, once the bot is up (_started).
     gc.disable()
