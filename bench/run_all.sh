@@ -11,5 +11,8 @@ for bench in bench_claim bench_dispatch bench_updates bench_memory; do
     "$PY" "bench/$bench.py" $QUICK
     echo
 done
-echo "=== bench_chart"
-if [ -n "$QUICK" ]; then "$PY" bench/bench_chart.py 5; else "$PY" bench/bench_chart.py; fi
+echo "=== bench_chart $QUICK"
+"$PY" bench/bench_chart.py $QUICK
+echo
+echo "=== bench_startup $QUICK"
+"$PY" bench/bench_startup.py $QUICK

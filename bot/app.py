@@ -4,6 +4,7 @@ pipeline (inbox -> worker -> outbox -> sender), the reminder dispatcher and the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import Counter
@@ -110,6 +111,7 @@ class Runtime:
         self.dispatcher = Dispatcher(db, settings, self.sender, self.now)
         bot.set_store(self.store_updates)
         self.started_at: datetime | None = None
+        self._menu_task: asyncio.Task[None] | None = None
         # Health: database errors outside the worker, sender and dispatcher, by component;
         # how polling goes (None in webhook mode); a failure that ends the process.
         self.db_errors: Counter[str] = Counter()
@@ -145,12 +147,17 @@ class Runtime:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def start(self) -> None:
-        """Connect, recover what an earlier run left, start the sender, jobs and processing."""
+    async def start(self, *, menu_later: bool = False) -> None:
+        """Connect, recover what an earlier run left, start the sender, jobs and processing.
+
+        menu_later: leave the command menu to `set_menu_soon()` (four setMyCommands calls that
+        `python -m bot` makes once it polls instead of before: ~40 ms less until getUpdates).
+        """
         await self.app.initialize()
         self.started_at = self.now()
         self.sender.start()
-        await self._set_commands()
+        if not menu_later:
+            await self._set_commands()
         await self._recover()
         if self.jobs and self.app.job_queue is not None:
             jq = self.app.job_queue
@@ -170,7 +177,16 @@ class Runtime:
             allowed_updates=ALLOWED_UPDATES, error_callback=self.polling_error
         )
 
+    def set_menu_soon(self) -> None:
+        """Set the command menu in the background (after polling or the webhook is up)."""
+        if self._menu_task is None:
+            self._menu_task = asyncio.create_task(self._set_commands(), name="command-menu")
+
     async def stop(self) -> None:
+        if self._menu_task is not None and not self._menu_task.done():
+            self._menu_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._menu_task
         if self.app.updater is not None and self.app.updater.running:
             try:
                 await self.app.updater.stop()

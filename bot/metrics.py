@@ -20,16 +20,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import (
-    CounterMetricFamily,
-    GaugeMetricFamily,
-    HistogramMetricFamily,
-    Metric,
-)
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select
 
 from bot.effects import Priority
@@ -41,6 +33,10 @@ from bot.pipeline.timings import Timings
 from bot.pipeline.worker import Worker
 from db.engine import Database
 from db.models import OutboxEffect, PracticeSession, User
+
+if TYPE_CHECKING:  # prometheus_client is imported on the first scrape, not at start-up
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 
 PREFIX = "stretch_coach_"
 DB_TIMEOUT = 5.0
@@ -106,6 +102,8 @@ async def read_database(db: Database, now: datetime) -> DatabaseView:
 
 
 def _histogram(name: str, doc: str, timings: Timings) -> HistogramMetricFamily:
+    from prometheus_client.core import HistogramMetricFamily
+
     buckets = [("+Inf" if bound == float("inf") else repr(bound), n) for bound, n in timings.cumulative()]
     return HistogramMetricFamily(PREFIX + name, doc, buckets=buckets, sum_value=timings.total)
 
@@ -119,6 +117,8 @@ class _Collector:
         return []  # names are fixed and ours alone; no need to collect at registration
 
     def collect(self) -> Iterator[Metric]:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
         src = self.source
         worker, sender, dispatch = src.worker.stats, src.sender.stats, src.dispatcher.stats
         sender_obj = src.sender
@@ -270,9 +270,18 @@ class _Collector:
 class Metrics:
     def __init__(self, source: Observed) -> None:
         self.source = source
-        self.registry = CollectorRegistry(auto_describe=False)
         self._collector = _Collector(source)
-        self.registry.register(self._collector)
+        self._registry: CollectorRegistry | None = None
+
+    @property
+    def registry(self) -> CollectorRegistry:
+        """Made on first use: a bot that is never scraped never imports prometheus_client."""
+        if self._registry is None:
+            from prometheus_client import CollectorRegistry
+
+            self._registry = CollectorRegistry(auto_describe=False)
+            self._registry.register(self._collector)
+        return self._registry
 
     async def refresh(self) -> None:
         src = self.source
@@ -284,5 +293,8 @@ class Metrics:
 
     async def render(self) -> tuple[bytes, str]:
         """The text exposition (and its content type), after reading the database once."""
+        from prometheus_client import generate_latest
+        from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
         await self.refresh()
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -6,7 +6,7 @@ import sys
 from sqlalchemy import inspect
 
 from db.engine import Database
-from db.migrate import alembic_config, current_revision, upgrade
+from db.migrate import HEAD, alembic_config, current_revision, stored_revision, upgrade
 from tests.conftest import TEST_TOKEN
 
 EXPECTED_TABLES = {
@@ -34,6 +34,20 @@ async def test_migrated_database_is_at_head_with_every_table(db: Database) -> No
         indexes = await conn.run_sync(lambda c: inspect(c).get_indexes("users"))
     assert EXPECTED_TABLES <= tables
     assert any(ix["column_names"] == ["next_reminder_at"] for ix in indexes)
+
+
+def test_head_constant_names_the_newest_migration() -> None:
+    """Start-up trusts db.migrate.HEAD to skip Alembic on a database already at head."""
+    assert HEAD == _head()
+
+
+async def test_stored_revision_reads_the_head_and_an_empty_database(db: Database, tmp_path) -> None:
+    assert await stored_revision(db) == HEAD
+    empty = Database(f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}")
+    try:
+        assert await stored_revision(empty) is None
+    finally:
+        await empty.dispose()
 
 
 async def test_upgrade_is_idempotent(db: Database) -> None:

@@ -12,9 +12,12 @@ import asyncio
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.domain.routine import BY_KEY, ROUTINE, Exercise, Variant
-from bot.illustrations import rig
+
+if TYPE_CHECKING:  # the rig (pose files, geometry) loads with the first picture, not at start-up
+    from bot.illustrations import rig
 
 WIDTH, HEIGHT = 480, 320  # a phone-sized landscape canvas
 MARGIN = 14.0  # pixels kept clear at every edge
@@ -67,12 +70,16 @@ def all_keys() -> list[IllustrationKey]:
 
 
 def _drawing(key: IllustrationKey) -> rig.Drawing:
+    from bot.illustrations import rig
+
     if key.exercise not in BY_KEY or key.variant not in BY_KEY[key.exercise].variants:
         raise KeyError(f"no such illustration: {key}")
     return rig.drawings()[key.exercise]
 
 
 def _view(key: IllustrationKey, drawing: rig.Drawing, skeletons: list[rig.Skeleton]) -> rig.View:
+    from bot.illustrations import rig
+
     return rig.fit_view(drawing, key.variant, skeletons, WIDTH, HEIGHT, MARGIN, MAX_SCALE)
 
 
@@ -80,6 +87,8 @@ def scenes(key: IllustrationKey) -> list[tuple[rig.Scene, int, str | None]]:
     """(scene, duration in ms, key pose name or None) for every frame of the loop, no pixels.
 
     Every key pose's own skeleton is part of the fit, so the still fits the same camera."""
+    from bot.illustrations import rig
+
     drawing = _drawing(key)
     frames = rig.frames(drawing)
     skeletons = [f.skeleton for f in frames]
@@ -125,7 +134,7 @@ async def render_async(key: IllustrationKey) -> Illustration:
 @cache
 def still_png(key: IllustrationKey, pose: str | None = None) -> bytes:
     """One key pose as a PNG (by default the drawing's `still`, the position held)."""
-    from bot.illustrations import draw
+    from bot.illustrations import draw, rig
 
     drawing = _drawing(key)
     name = pose or drawing.still

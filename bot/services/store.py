@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -22,11 +21,18 @@ from db.models import (
 )
 
 
+def _pg_insert(model: Any) -> Any:
+    """PostgreSQL's INSERT, imported on first use: a SQLite bot never loads that dialect."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    return insert(model)
+
+
 def insert_ignoring_duplicates(session: AsyncSession, model: Any) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING in the dialect at hand: duplicates are
     refused by the database's unique keys, not by luck."""
     dialect = session.get_bind().dialect.name
-    stmt = pg_insert(model) if dialect == "postgresql" else sqlite_insert(model)
+    stmt = _pg_insert(model) if dialect == "postgresql" else sqlite_insert(model)
     return stmt.on_conflict_do_nothing()
 
 
@@ -207,7 +213,7 @@ async def delete_user_everywhere(session: AsyncSession, user_id: int) -> None:
 async def upsert(s: AsyncSession, model: Any, rows: list[dict[str, Any]], keys: tuple[str, ...]) -> None:
     """INSERT ... ON CONFLICT (keys) DO UPDATE in the dialect at hand, for many rows at once."""
     dialect = s.get_bind().dialect.name
-    stmt = pg_insert(model) if dialect == "postgresql" else sqlite_insert(model)
+    stmt = _pg_insert(model) if dialect == "postgresql" else sqlite_insert(model)
     columns = [c for c in rows[0] if c not in keys]
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys), set_={c: getattr(stmt.excluded, c) for c in columns}

@@ -7,8 +7,9 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from db.models import Base
+from db.models import Base, add_postgresql_options
 
+add_postgresql_options()
 target_metadata = Base.metadata
 
 
