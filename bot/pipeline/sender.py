@@ -306,10 +306,7 @@ class Sender:
                     self._make_ready(chat_id, self._chats[chat_id])
                     await self._sleep(self._next_token - now)
                     continue
-                # A wake-up that comes late (a busy event loop) keeps its slot instead of losing
-                # it: up to one interval is made up, so the pace holds `rate` on average (it
-                # lost ~3% before) and never sends more than two messages back to back.
-                self._next_token = max(now - self.interval, self._next_token) + self.interval
+                self._next_token = max(now, self._next_token) + self.interval
                 self._chats[chat_id].recent.append(now)
             chat = self._chats[chat_id]
             chat.queue.popleft()
