@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -225,9 +226,16 @@ async def act(fake: Any, person: Person, what: str, expect: str) -> float:
     return time.perf_counter() - started
 
 
-async def go_through(fake: Any, person: Person, script: list[tuple[str, str]], think: float = 0.0) -> None:
-    """A person doing `script`, one action after the answer to the last (plus `think` s)."""
+async def go_through(
+    fake: Any, person: Person, script: list[tuple[str, str]], think: float = 0.0, seed: int = 0
+) -> None:
+    """A person doing `script`, one action after the answer to the last. With `think` > 0 they
+    start at a random moment within `think` seconds and read 0.5-1.5 x `think` between actions
+    (people tapping at the same instant all session long would be a benchmark artefact)."""
+    rng = random.Random(seed)
     try:
+        if think:
+            await asyncio.sleep(rng.uniform(0, think))
         for what, expect in script:
             latency = await act(fake, person, what, expect)
             if what.startswith("/"):
@@ -236,25 +244,13 @@ async def go_through(fake: Any, person: Person, script: list[tuple[str, str]], t
                 person.latencies.append(latency)
                 person.tap_times.append(time.perf_counter())
             if think:
-                await asyncio.sleep(think)
+                await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
     except (TimeoutError, LookupError) as exc:
         person.failed = f"{type(exc).__name__}: {exc}"
 
 
-async def crowd(
-    fake: Any, people: list[Person], script: list[tuple[str, str]], think: float = 0.0, stagger: float = 0.0
-) -> float:
+async def crowd(fake: Any, people: list[Person], script: list[tuple[str, str]], think: float = 0.0) -> float:
     """Everyone goes through `script` at once; wall seconds until the last one is done."""
     started = time.perf_counter()
-
-    async def one(i: int, person: Person) -> None:
-        if stagger:
-            await asyncio.sleep(i * stagger)
-        await go_through(fake, person, script, think)
-
-    await asyncio.gather(*(one(i, p) for i, p in enumerate(people)))
+    await asyncio.gather(*(go_through(fake, p, script, think, seed=p.user.user_id) for p in people))
     return time.perf_counter() - started
-
-
-def fmt_ms(seconds: float) -> str:
-    return f"{seconds * 1000:.0f}"

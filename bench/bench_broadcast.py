@@ -7,12 +7,13 @@ Telegram's 30 sends in any 1 s window and answering every Bot API call after 20 
 
 Rounds, interleaved (quiet/broadcast, then broadcast/quiet, ...), each with fresh users:
 - quiet: N tappers (onboarded, seeded) do /stretch, pain rating, 13 x "Done", pain rating,
-  each action as soon as the last one's answer shows (or after --think seconds);
+  each action as soon as the last one's answer shows (think 0 s: all start at once, as in
+  the issue), or after reading 1-3 s (think 2 s: starts spread over 2 s);
 - broadcast: the same, started together with 1,000 seeded users whose reminder is due now.
 Tap latency = press until the chat shows the next screen. Targets (issue 13): tap p95 during
 the broadcast within 2x of without; zero 429s; reminders keep the budget replies leave.
 
-    .venv/bin/python bench/bench_broadcast.py [--quick] [--no-pg] [--pairs N] [--think S]
+    .venv/bin/python bench/bench_broadcast.py [--quick] [--no-pg] [--pairs N] [--think 0,2]
 """
 
 from __future__ import annotations
@@ -299,7 +300,9 @@ async def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="8 tappers, short sessions, 200 reminders, 1 pair")
     ap.add_argument("--no-pg", action="store_true", help="SQLite only")
-    ap.add_argument("--pairs", type=int, default=None, help="quiet/broadcast round pairs per database")
+    ap.add_argument(
+        "--pairs", type=int, default=None, help="quiet/broadcast round pairs per database and think time"
+    )
     ap.add_argument("--tappers", type=int, default=None)
     ap.add_argument("--reminders", type=int, default=None)
     ap.add_argument(
@@ -308,7 +311,7 @@ async def main() -> int:
         help="comma-separated seconds a person reads before the next tap (default: 0,2; quick: 0)",
     )
     args = ap.parse_args()
-    args.pairs = args.pairs or (1 if args.quick else 3)
+    args.pairs = args.pairs or (1 if args.quick else 2)
     args.tappers = args.tappers or (8 if args.quick else 32)
     args.reminders = args.reminders or (200 if args.quick else 1000)
     args.done_taps = 4 if args.quick else None
