@@ -45,6 +45,7 @@ class Result:
     latencies: list[float]
     failed: int
     errors_429: int
+    max_rate: int  # most sends/edits in any 1 s
     load: float
 
 
@@ -58,11 +59,20 @@ class Ids:
         return out
 
 
+def _max_rate(times: list[float], window: float = 1.0) -> int:
+    best, lo = 0, 0
+    for hi, t in enumerate(times):
+        while t - times[lo] >= window:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best
+
+
 async def start_round(live: Live, backend: str, delay: float, ids: Ids, n: int) -> Result:
     fake = live.fake
     people = [Person(fake.user(tid, f"S{tid}")) for tid in ids.take(n)]
     await fake.settle(quiet=0.2, timeout=30)
-    e429 = fake.count_429
+    e429, n0 = fake.count_429, len(fake.sends())
     # Any first message from the bot is the answer (the welcome).
     seconds = await crowd(fake, people, [("/start", "")])
     return Result(
@@ -73,6 +83,7 @@ async def start_round(live: Live, backend: str, delay: float, ids: Ids, n: int) 
         [x for p in people for x in p.command_latencies],
         sum(p.failed is not None for p in people),
         fake.count_429 - e429,
+        _max_rate([x.ts for x in fake.sends()[n0:]]),
         os.getloadavg()[0],
     )
 
@@ -85,7 +96,7 @@ async def taps_round(
     await add_users(live.db, tids, due=None, today=datetime.now(UTC).date())
     people = [Person(fake.user(tid, f"T{tid}")) for tid in tids]
     await fake.settle(quiet=0.2, timeout=30)
-    e429 = fake.count_429
+    e429, n0 = fake.count_429, len(fake.sends())
     seconds = await crowd(fake, people, session_script(done_taps))
     return Result(
         backend,
@@ -95,6 +106,7 @@ async def taps_round(
         [x for p in people for x in p.latencies],
         sum(p.failed is not None for p in people),
         fake.count_429 - e429,
+        _max_rate([x.ts for x in fake.sends()[n0:]]),
         os.getloadavg()[0],
     )
 
@@ -157,6 +169,7 @@ def report(results: list[Result], args: argparse.Namespace) -> bool:
                         f"{percentile(lat, 95) * 1000:.0f}",
                         sum(r.failed for r in rs),
                         sum(r.errors_429 for r in rs),
+                        max(r.max_rate for r in rs),
                         f"{min(r.load for r in rs):.1f}-{max(r.load for r in rs):.1f}",
                     ]
                 )
@@ -177,6 +190,7 @@ def report(results: list[Result], args: argparse.Namespace) -> bool:
                 "p95 ms",
                 "gave up",
                 "429",
+                "max/1s",
                 "load",
             ],
             rows,
