@@ -45,8 +45,9 @@ class Round:
     taps: list[float]
     seconds: float  # first action to last answer
     failed: int
-    # While tappers and the broadcast compete (from the first reminder sent to the last tapper's
-    # last answer; a quiet round: the whole tapping): its length and the sends in it.
+    # While tappers and the broadcast compete (from the job's kick to the last tapper's last
+    # answer, or to the last reminder if it came first; a quiet round: the whole tapping):
+    # its length and the sends in it. The claim before the first reminder is inside it.
     window_seconds: float
     first_reminder_after: float | None  # seconds from the job's kick to the first reminder sent
     reply_sends: int  # sends/edits into tappers' chats
@@ -114,7 +115,8 @@ async def one_round(
     tappers, reminded = set(tapper_ids), set(reminder_ids)
     new = fake.sends()[sends_before:]
     reminder_sends = [s for s in new if s.chat_id in reminded]
-    opens = min((s.ts for s in reminder_sends), default=started_mono)
+    opens = started_mono
+    first = min((s.ts for s in reminder_sends), default=None)
     closes = min(ended_mono, max((s.ts for s in reminder_sends), default=ended_mono))
     window = [s for s in new if opens <= s.ts <= closes]
     tail_rate = None
@@ -133,7 +135,7 @@ async def one_round(
         seconds=seconds,
         failed=sum(p.failed is not None for p in people),
         window_seconds=closes - opens,
-        first_reminder_after=opens - started_mono if reminder_sends else None,
+        first_reminder_after=first - started_mono if first is not None else None,
         reply_sends=sum(s.chat_id in tappers for s in window),
         reminders_in_window=sum(s.chat_id in reminded for s in window),
         reminders_total=len(reminder_sends),
