@@ -195,7 +195,7 @@ USER_COLUMNS = (
     "next_reminder_kind", "created_at", "updated_at",
 )
 SESSION_COLUMNS = ("id", "user_id", "local_date", "started_at", "ended_at", "pain_before", "pain_after",
-                   "status", "stage", "step", "hold_until", "message_id")
+                   "status", "stage", "step", "hold_until")
 LOG_COLUMNS = ("id", "user_id", "due_at", "local_date", "kind", "status", "claimed_at", "sent_at",
                "message_id", "action")
 
@@ -284,7 +284,7 @@ def generate(plan: SeedPlan) -> Iterator[tuple[str, tuple[Any, ...]]]:
             session_id += 1
             pain = rng.randint(2, 7)
             yield "practice_sessions", (session_id, uid, day, start, start + timedelta(minutes=18), pain,
-                                        max(pain - 1, 0), "completed", "done", 13, None, None)
+                                        max(pain - 1, 0), "completed", "done", 13, None)
             log_id += 1
             due = start - timedelta(minutes=5)
             yield "reminder_log", (log_id, uid, due, day, "daily", "sent", due, due, None, None)

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 QUICK=""
 [ "${1:-}" = "--quick" ] && QUICK="--quick"
-for bench in bench_claim bench_dispatch bench_updates bench_memory; do
+for bench in bench_claim bench_reminders bench_updates bench_memory; do
+    [ -f "bench/$bench.py" ] || { echo "=== $bench: not here, skipped"; continue; }
     echo "=== $bench $QUICK"
     "$PY" "bench/$bench.py" $QUICK
     echo
