@@ -37,7 +37,6 @@ from bot.views import safety as safety_view
 from config import Settings
 from db.models import PracticeSession, ReminderLog, User
 
-
 YIELD_EVERY = 25  # users between two turns of the event loop while a claim writes texts
 
 

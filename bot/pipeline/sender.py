@@ -58,8 +58,8 @@ MAX_AGE_SECONDS = 3600.0  # give up on an effect Telegram kept refusing for an h
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 # A turn taken late (timer granularity, another task holding the event loop) is not lost:
 # the pace may fall this far behind and catch up. Without it every late wake-up stretched
-# the interval and broadcasts ran at ~0.97 of the rate; with it a burst after a pause is at
-# most rate x 0.1 + 1 messages (25/s: at most ~28 in any second against Telegram's 30).
+# the interval and broadcasts ran at ~0.97 of the rate. A burst after a pause is at most
+# rate x 0.1 + 1 messages, and any one second holds at most rate + 1 (25/s: 26 of Telegram's 30).
 CATCH_UP_SECONDS = 0.1
 # Bookkeeping of broadcasts alone (reminders sent, their outbox rows) is gathered for up
 # to this long or this many deliveries, so a broadcast is booked in a few set-based
@@ -145,6 +145,10 @@ class Sender:
         self._ready: dict[Priority, deque[int]] = {p: deque() for p in Priority}
         self._deferred: list[tuple[float, int]] = []  # (monotonic time, chat) heap
         self._next_token = 0.0
+        # Counted sends of the last second: never more than rate + 1 of them, whatever the
+        # catch-up allows (the margin to Telegram's 30 absorbs calls bunched by a stall).
+        self._window: deque[float] = deque()
+        self._window_cap = int(rate) + 1
         self._paused_until = 0.0
         self._in_flight = 0
         self._broadcast_in_flight = 0
@@ -280,6 +284,12 @@ class Sender:
                 return chat_id, head
         return None
 
+    def _window_wait(self, now: float) -> float:
+        window = self._window
+        while window and window[0] <= now - 1.0:
+            window.popleft()
+        return window[0] + 1.0 - now if len(window) >= self._window_cap else 0.0
+
     def _chat_wait(self, chat: _Chat, head: Item, now: float) -> float:
         if chat.not_before > now:
             return chat.not_before - now
@@ -316,13 +326,15 @@ class Sender:
                 continue
             chat_id, item = picked
             if _counts(item.effect):
-                if self._next_token > now:
+                wait = max(self._next_token - now, self._window_wait(now))
+                if wait > 0:
                     # Not our turn yet: put the chat back and wait for the token (a reply
                     # arriving meanwhile is picked first).
                     self._make_ready(chat_id, self._chats[chat_id])
-                    await self._sleep(self._next_token - now)
+                    await self._sleep(wait)
                     continue
                 self._next_token = max(now - CATCH_UP_SECONDS, self._next_token) + self.interval
+                self._window.append(now)
                 self._chats[chat_id].recent.append(now)
             chat = self._chats[chat_id]
             chat.queue.popleft()
