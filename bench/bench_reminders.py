@@ -58,6 +58,7 @@ TELEGRAM_LIMIT = 30  # messages a second, all chats together
 TARGET_RATE = 0.97
 TARGET_TOTAL = 1.05
 SHOW_STATEMENTS = False
+GC_FREEZE = False
 COMPRESSED_USERS, COMPRESSED_RATE = 50_000, 167.0  # 50,000 / 167 ~ 5 min
 
 
@@ -123,6 +124,9 @@ async def one_run(url: str, dbname: str, users: int, rate: float, delay_ms: floa
     fake = FakeTelegram()
     for uid in range(1, users + 1):
         fake.user(c.TELEGRAM_ID_BASE + uid, f"User{uid}")
+    if GC_FREEZE:
+        gc.collect()
+        gc.freeze()  # what exists now (modules, the emulator's users) is never rescanned
     limit = emulator_limit(rate)
     fake.enforce_global_rate(limit)
     fake.response_delay = delay_ms / 1000
@@ -172,6 +176,7 @@ async def one_run(url: str, dbname: str, users: int, rate: float, delay_ms: floa
         await runtime.stop()
         await db.dispose()
         await fake.aclose()
+        gc.unfreeze()
     if SHOW_STATEMENTS:
         print(c.table(f"statements by kind ({dbname})", ["statement", "count"], kinds.most_common(15)))
     lags = [t - due_mono for t in sends] or [0.0]
@@ -282,9 +287,12 @@ async def main() -> None:
     ap.add_argument("--no-pg", action="store_true", help="SQLite only")
     ap.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     ap.add_argument("--statements", action="store_true", help="print the SQL statements by kind")
+    ap.add_argument("--gc-freeze", action="store_true",
+                    help="gc.freeze() after set-up: full collections skip start-up objects")
     args = ap.parse_args()
-    global SHOW_STATEMENTS
+    global SHOW_STATEMENTS, GC_FREEZE
     SHOW_STATEMENTS = args.statements
+    GC_FREEZE = args.gc_freeze
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     if args.users or args.rate:
