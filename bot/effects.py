@@ -47,9 +47,30 @@ class Effect:
     kind: ClassVar[str] = ""
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Field by field rather than dataclasses.asdict, whose deep copy of every button
+        # was a fifth of a 500-reminder claim.
+        names = _FIELD_NAMES.get(type(self))
+        if names is None:
+            names = _FIELD_NAMES[type(self)] = tuple(f.name for f in fields(self))
+        data = {name: _plain(getattr(self, name)) for name in names}
         data["kind"] = self.kind
         return data
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready data (what asdict gives, with lists for tuples)."""
+    if isinstance(value, Button):
+        return {"label": value.label, "data": value.data}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, ReplyKeyboard):
+        return asdict(value)
+    return value
 
 
 @dataclass(frozen=True)

@@ -137,8 +137,10 @@ async def running_bot(
         get_updates_request=EmulatorRequest(fake),
         jobs=False,
     )
-    # Book deliveries at once: tests wait for the booking after every step (production batches 50 ms).
+    # Book deliveries at once: tests wait for the booking after every step (production batches
+    # 50 ms, broadcasts up to 0.5 s).
     runtime.sender.flush_interval = 0.001
+    runtime.sender.broadcast_flush_interval = 0.001
     harness = Harness(fake, runtime, db)
     await runtime.start()
     try:

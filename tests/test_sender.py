@@ -8,6 +8,7 @@ Order is read from the emulator's call log (`fake.calls`, `fake.sends()`), never
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from time import sleep as blocking_sleep
 
 import pytest
 from sqlalchemy import func, select
@@ -156,6 +157,55 @@ async def test_one_chat_keeps_its_order_and_its_burst_limit(db: Database) -> Non
         assert h.fake.max_rate(0.9, chat_id=1) <= 3
         order = [(s.chat_id, s.message_id) for s in h.fake.sends()]
         assert order.index((2, 1)) < 4  # among the first burst, not after chat 1's nine
+
+
+def _hold_event_loop(seconds: float) -> None:
+    blocking_sleep(seconds)  # what a long garbage collection or a busy CPU does
+
+
+async def test_a_stalled_event_loop_does_not_make_a_burst(db: Database) -> None:
+    """The sender makes up turns it took late, but never more than rate + 1 sends in a
+    second: here the event loop is held for 0.3 s in the middle of a broadcast."""
+    chats = range(1, 61)
+    async with running_bot(db, send_rate_per_second=25) as h:
+        h.fake.enforce_global_rate(30)
+        for uid in chats:
+            h.user(uid)
+        await queue(h, *(message(uid, f"hello {uid}", Priority.BROADCAST) for uid in chats))
+        await h.fake.wait_for(lambda: len(h.fake.sends()) >= 10, timeout=10)
+        _hold_event_loop(0.3)
+        await h.runtime.sender.drain()
+        assert h.fake.count_429 == 0
+        assert h.fake.max_rate(1.0) <= 26 + 1  # rate + 1, and one call bunched by the stall
+        assert all(texts_sent(h, uid) == [f"hello {uid}"] for uid in chats)
+
+
+async def test_a_broadcast_is_booked_in_batches_and_a_reply_at_once(db: Database) -> None:
+    """Broadcast deliveries are booked together (a few statements per batch, not a
+    transaction per reminder); a reply's booking does not wait for the batch."""
+    chats = range(1, 41)
+    async with running_bot(db) as h:
+        sender = h.runtime.sender
+        sender.broadcast_flush_interval = 600.0  # only a full batch, a reply or a waiter books
+        flushes = 0
+        flush = sender._flush
+
+        async def counted() -> None:
+            nonlocal flushes
+            flushes += bool(sender._done_ids or sender._reminders)
+            await flush()
+
+        sender._flush = counted  # type: ignore[method-assign]
+        for uid in chats:
+            h.user(uid)
+        await queue(h, *(message(uid, f"hello {uid}", Priority.BROADCAST) for uid in chats))
+        await h.fake.wait_for(lambda: len(h.fake.sends()) == len(chats), timeout=10)
+        assert await outbox_rows(h) == len(chats)  # sent, not booked yet
+        await queue(h, message(1, "a reply"))
+        await h.fake.wait_for(lambda: texts_sent(h, 1)[-1:] == ["a reply"], timeout=10)
+        await sender.drain()
+        assert await outbox_rows(h) == 0
+        assert flushes <= 2
 
 
 # --------------------------------------------------------------------------- Telegram says no

@@ -39,7 +39,8 @@ def _json(entry: Entry) -> dict[str, Any]:
 
 
 async def add(s: AsyncSession, entries: Sequence[Entry], now: datetime) -> list[Item]:
-    """Store effects in the caller's transaction; one statement however many."""
+    """Store effects in the caller's transaction; one statement however many (Core, not the
+    ORM's bulk path: a reminder batch is 500 rows)."""
     if not entries:
         return []
     lease = now + LEASE
@@ -54,11 +55,16 @@ async def add(s: AsyncSession, entries: Sequence[Entry], now: datetime) -> list[
         }
         for e in entries
     ]
-    ids = (
-        (await s.execute(insert(OutboxEffect).returning(OutboxEffect.id, sort_by_parameter_order=True), rows))
-        .scalars()
-        .all()
-    )
+    table: Any = OutboxEffect.__table__
+    if s.get_bind().dialect.name == "sqlite":
+        # SQLAlchemy can only keep RETURNING in parameter order on SQLite one row at a time
+        # (500 statements for a reminder batch). Rows of one INSERT get ascending ids in
+        # their order (the transaction holds the write lock), so sorted ids match `entries`.
+        result = await s.execute(insert(table).returning(table.c.id), rows)
+        ids = sorted(result.scalars().all())
+    else:
+        result = await s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+        ids = list(result.scalars().all())
     return [Item(i, e.chat_id, e.priority, e.effect, e.track) for i, e in zip(ids, entries, strict=True)]
 
 

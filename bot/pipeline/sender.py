@@ -56,6 +56,17 @@ QUERY_GONE = ("query is too old", "query id is invalid")
 MAX_CAPTION = 1024
 MAX_AGE_SECONDS = 3600.0  # give up on an effect Telegram kept refusing for an hour
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
+# A turn taken late (timer granularity, another task holding the event loop) is not lost:
+# the pace may fall this far behind and catch up. Without it every late wake-up stretched
+# the interval and broadcasts ran at ~0.97 of the rate. A burst after a pause is at most
+# rate x 0.1 + 1 messages, and any one second holds at most rate + 1 (25/s: 26 of Telegram's 30).
+CATCH_UP_SECONDS = 0.1
+# Bookkeeping of broadcasts alone (reminders sent, their outbox rows) is gathered for up
+# to this long or this many deliveries, so a broadcast is booked in a few set-based
+# statements per batch instead of a transaction for every one or two reminders; anything
+# else (a reply, a card's message id, a blocked chat) is booked after `flush_interval`.
+BROADCAST_FLUSH_SECONDS = 0.5
+BROADCAST_FLUSH_ITEMS = 200
 
 
 @dataclass
@@ -114,6 +125,7 @@ class Sender:
         media: MediaStore | None = None,
         now: Callable[[], datetime],
         flush_interval: float = 0.05,
+        broadcast_flush_interval: float = BROADCAST_FLUSH_SECONDS,
     ) -> None:
         self.bot = bot
         self.db = db
@@ -126,12 +138,17 @@ class Sender:
         self.slots = SlotStore(db)
         self.now = now
         self.flush_interval = flush_interval
+        self.broadcast_flush_interval = broadcast_flush_interval
         self.stats = SenderStats()
 
         self._chats: dict[int, _Chat] = {}
         self._ready: dict[Priority, deque[int]] = {p: deque() for p in Priority}
         self._deferred: list[tuple[float, int]] = []  # (monotonic time, chat) heap
         self._next_token = 0.0
+        # Counted sends of the last second: never more than rate + 1 of them, whatever the
+        # catch-up allows (the margin to Telegram's 30 absorbs calls bunched by a stall).
+        self._window: deque[float] = deque()
+        self._window_cap = int(rate) + 1
         self._paused_until = 0.0
         self._in_flight = 0
         self._broadcast_in_flight = 0
@@ -148,6 +165,8 @@ class Sender:
         self._reminders: list[dict[str, Any]] = []
         self._blocked: set[int] = set()
         self._flush_wake = asyncio.Event()
+        # Set when bookkeeping must not wait for a broadcast batch to fill.
+        self._flush_now = False
         self._flush_lock = asyncio.Lock()
         self._flushed = asyncio.Event()
         self._flushed.set()
@@ -189,6 +208,7 @@ class Sender:
         async def settled() -> None:
             while True:
                 await self._idle.wait()
+                self._flush_now = True
                 self._flush_wake.set()
                 await asyncio.sleep(0)
                 await self._flushed.wait()
@@ -264,6 +284,12 @@ class Sender:
                 return chat_id, head
         return None
 
+    def _window_wait(self, now: float) -> float:
+        window = self._window
+        while window and window[0] <= now - 1.0:
+            window.popleft()
+        return window[0] + 1.0 - now if len(window) >= self._window_cap else 0.0
+
     def _chat_wait(self, chat: _Chat, head: Item, now: float) -> float:
         if chat.not_before > now:
             return chat.not_before - now
@@ -300,13 +326,15 @@ class Sender:
                 continue
             chat_id, item = picked
             if _counts(item.effect):
-                if self._next_token > now:
+                wait = max(self._next_token - now, self._window_wait(now))
+                if wait > 0:
                     # Not our turn yet: put the chat back and wait for the token (a reply
                     # arriving meanwhile is picked first).
                     self._make_ready(chat_id, self._chats[chat_id])
-                    await self._sleep(self._next_token - now)
+                    await self._sleep(wait)
                     continue
-                self._next_token = max(now, self._next_token) + self.interval
+                self._next_token = max(now - CATCH_UP_SECONDS, self._next_token) + self.interval
+                self._window.append(now)
                 self._chats[chat_id].recent.append(now)
             chat = self._chats[chat_id]
             chat.queue.popleft()
@@ -368,6 +396,8 @@ class Sender:
                 self._make_ready(chat_id, chat)
             elif not chat.busy and chat.not_before <= time.monotonic():
                 self._chats.pop(chat_id, None)
+            if item.priority is not Priority.BROADCAST:
+                self._flush_now = True
             self._flush_wake.set()
             self._wake.set()
 
@@ -424,6 +454,7 @@ class Sender:
             self._book(queued, "blocked")
         chat.queue.clear()
         self._blocked.add(chat_id)
+        self._flush_now = True
         self._give_up(item, "blocked")
 
     async def _execute(self, item: Item) -> None:
@@ -593,10 +624,23 @@ class Sender:
     # ------------------------------------------------------------------ bookkeeping
 
     async def _flush_loop(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await self._flush_wake.wait()
             self._flush_wake.clear()
             await asyncio.sleep(self.flush_interval)
+            until = loop.time() + self.broadcast_flush_interval - self.flush_interval
+            while (
+                not self._flush_now
+                and len(self._done_ids) < BROADCAST_FLUSH_ITEMS
+                and loop.time() < until
+            ):
+                self._flush_wake.clear()
+                try:
+                    await asyncio.wait_for(self._flush_wake.wait(), until - loop.time())
+                except TimeoutError:
+                    break
+            self._flush_now = False
             try:
                 async with self._flush_lock:
                     await self._flush()
