@@ -13,3 +13,5 @@ for bench in bench_claim bench_dispatch bench_updates bench_memory; do
 done
 echo "=== bench_chart"
 if [ -n "$QUICK" ]; then "$PY" bench/bench_chart.py 5; else "$PY" bench/bench_chart.py; fi
+echo "=== bench_taps $QUICK"
+"$PY" bench/bench_taps.py $QUICK
