@@ -54,11 +54,11 @@ async def add(s: AsyncSession, entries: Sequence[Entry], now: datetime) -> list[
         }
         for e in entries
     ]
-    ids = (
-        (await s.execute(insert(OutboxEffect).returning(OutboxEffect.id, sort_by_parameter_order=True), rows))
-        .scalars()
-        .all()
-    )
+    # One multi-row INSERT (an executemany with ordered RETURNING is one statement per row on
+    # SQLite). Ids come from the sequence / rowid in VALUES order, so sorted they match
+    # `entries`, whatever order RETURNING lists them in.
+    stmt = insert(OutboxEffect).values(rows).returning(OutboxEffect.id)
+    ids = sorted((await s.execute(stmt)).scalars().all())
     return [Item(i, e.chat_id, e.priority, e.effect, e.track) for i, e in zip(ids, entries, strict=True)]
 
 
