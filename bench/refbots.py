@@ -11,18 +11,22 @@ per chat per second, callback answers not counted). They run in the benchmark's 
   and shows step 0; each "Done" answers the query, writes one SQLAlchemy row (ORM add +
   commit, its own session) and edits the message into the next step; after the last step
   it shows a closing message. The engine is `db.engine.make_engine`, so SQLite gets the
-  same PRAGMAs (WAL, synchronous=NORMAL, busy_timeout) and BEGIN IMMEDIATE as the bot.
+  same PRAGMAs (WAL, synchronous=NORMAL, busy_timeout) and BEGIN IMMEDIATE as the bot,
+  with SQLAlchemy's stock aiosqlite adapter (the bot's one-trip cursor is its own work).
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -185,7 +189,12 @@ class Tutorial:
     async def create(
         cls, url: str, fake: FakeTelegram, *, steps: int, rate: float, concurrent: int
     ) -> Tutorial:
-        engine = make_engine(url)
+        if url.startswith("sqlite+aiosqlite"):
+            # The bot's PRAGMAs and BEGIN IMMEDIATE, with SQLAlchemy's stock aiosqlite adapter
+            # (not the bot's one-trip cursor, db/onetrip.py): what a tutorial bot would run.
+            engine = make_engine(url, module=AsyncAdapt_aiosqlite_dbapi(aiosqlite, sqlite3))
+        else:
+            engine = make_engine(url)
         async with engine.begin() as conn:
             await conn.run_sync(Base.metadata.create_all)
         sessions = async_sessionmaker(engine, expire_on_commit=False)
