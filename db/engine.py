@@ -20,6 +20,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     takes the write lock up front so two concurrent updates queue instead of failing."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
+        if url.startswith("sqlite+aiosqlite"):
+            from db.onetrip import dbapi
+
+            kwargs.setdefault("module", dbapi())  # one thread hand-off per statement (see there)
         engine = create_async_engine(url, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
