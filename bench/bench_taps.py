@@ -575,6 +575,7 @@ def main() -> None:
     parser.add_argument("--taps", type=int, default=END, help=f"taps timed per session (<= {END})")
     parser.add_argument("--users", type=int, default=32)
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--delays", default="0,20", help="Bot API delays to run, ms")
     args = parser.parse_args()
     rounds, taps = (1, 4) if args.quick else (args.rounds, min(args.taps, END))
@@ -584,12 +585,13 @@ def main() -> None:
 
     async def everything() -> list[str]:
         lines: list[str] = []
-        with tempfile.TemporaryDirectory(prefix="bench-taps-") as tmp:
-            ours, theirs = (f"sqlite+aiosqlite:///{Path(tmp) / n}.sqlite3" for n in ("ours", "tutorial"))
-            lines += report(
-                "SQLite",
-                await run(ours, theirs, users=args.users, rounds=rounds, taps=taps, scenarios=scenarios),
-            )
+        if not args.no_sqlite:
+            with tempfile.TemporaryDirectory(prefix="bench-taps-") as tmp:
+                ours, theirs = (f"sqlite+aiosqlite:///{Path(tmp) / n}.sqlite3" for n in ("ours", "tutorial"))
+                lines += report(
+                    "SQLite",
+                    await run(ours, theirs, users=args.users, rounds=rounds, taps=taps, scenarios=scenarios),
+                )
         print("\n".join(lines), flush=True)
         if not args.no_pg and await c.pg_available():
             url = await pg_fresh(PG_DB)
