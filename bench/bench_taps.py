@@ -386,7 +386,7 @@ async def onboard(runtime: Runtime, fake: FakeTelegram, users: list[TelegramUser
 
 
 async def pg_fresh(name: str) -> str:
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     conn = await asyncpg.connect(c.PG_ADMIN_DSN, timeout=5)
     try:
@@ -473,7 +473,7 @@ async def run(
                 for bot in order:
                     await one_round(bot, n, taps, rng, results.setdefault((n, delay, bot.name), Sample()))
     finally:
-        renderers.media_keys = real_keys  # type: ignore[assignment]
+        renderers.media_keys = real_keys
         await refbots.stop_app(echo)
         await refbots.stop_app(tutorial.app)
         await runtime.stop()
