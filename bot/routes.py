@@ -139,6 +139,8 @@ async def _button(update: Update, ctx: FlowContext) -> None:
     assert message is not None
     ctx.pressed_message_id = message.message_id
     ctx.pressed_text = getattr(message, "text", None)
+    if isinstance(button, b.StepButton) and await session.quick_step(ctx, button):
+        return  # the common step tap: its UPDATE checked owner, stop, session and step itself
     if type(button) not in BUTTONS_PAST_THE_STOP and await safety.stop_gate(update, ctx):
         return
     await handler(update, ctx, button)

@@ -120,7 +120,7 @@ async def test_a_bug_in_a_flow_is_logged_with_ids_and_the_user_gets_a_brief_apol
 async def test_a_bug_behind_a_button_stops_the_spinner_apologises_and_leaves_the_step_live(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = session_flow.press
+    real, real_quick = session_flow.press, session_flow.quick_press
 
     async def broken(*args: Any, **kwargs: Any) -> None:
         raise ZeroDivisionError("division by zero in step 3 of _advance")
@@ -129,6 +129,7 @@ async def test_a_bug_behind_a_button_stops_the_spinner_apologises_and_leaves_the
         alex = h.user()
         await _start_session(h, alex)
         monkeypatch.setattr(session_flow, "press", broken)
+        monkeypatch.setattr(session_flow, "quick_press", broken)  # Done's usual path
         query_id = alex.press("✅ Done")
         await h.pump()
         assert h.errors == ["update failed"]
@@ -141,6 +142,7 @@ async def test_a_bug_behind_a_button_stops_the_spinner_apologises_and_leaves_the
         await assert_invariants(db)
         # Once the bug is gone, the very same button works.
         monkeypatch.setattr(session_flow, "press", real)
+        monkeypatch.setattr(session_flow, "quick_press", real_quick)
         await h.press(alex, "✅ Done")
         assert [r[1:] for r in await _results(db)] == [("knees_to_chest", "left", "done")]
         await assert_chat_matches(db, alex)

@@ -2,12 +2,12 @@
 
 import asyncio
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.domain.routine import ROUTINE, STEPS
-from bot.domain.screening import emergency_questions
+from bot.domain.screening import ScreenStatus, emergency_questions
 from db.engine import Database
-from db.models import ExerciseResult, PracticeSession
+from db.models import ExerciseResult, PracticeSession, User
 from tests.harness import Harness, running_bot
 
 
@@ -223,6 +223,25 @@ async def test_button_from_a_finished_session_is_refused(db: Database) -> None:
         await h.pump()
         assert "session has ended" in str(alex.callback_answers()[-1])
         assert await _results(db) == []
+
+
+async def test_done_while_stopped_shows_the_stop_and_moves_nothing(db: Database) -> None:
+    """Done's quick path checks the stop in its own UPDATE: a stopped user's tap falls back
+    to the stop gate, and the session stays where it was."""
+    async with running_bot(db) as h:
+        alex = h.user()
+        await _start_session(h, alex)
+        card = alex.last_bot_message()
+        done = next(d for d in card.callback_data if d.endswith(":d"))
+        async with db.session() as s:
+            stop = update(User).values(screen_status=ScreenStatus.EMERGENCY)
+            await s.execute(stop.where(User.telegram_id == alex.user_id))
+        alex.press_raw(done, card.message_id)
+        await h.pump()
+        assert "emergency department" in h.last_text(alex)
+        assert await _results(db) == []
+        assert (await _session(db)).step == 0
+        assert h.errors == []
 
 
 async def test_free_text_mid_session_repeats_the_step(db: Database) -> None:

@@ -99,6 +99,10 @@ class FlowContext:
         """A flow that found the user another way (a timer, a reminder run) sets it here."""
         self._user, self._loaded, self._tr = user, True, None
 
+    def use_locale(self, locale: str) -> None:
+        """A flow that learned the user's language without loading the row (the quick tap)."""
+        self._tr = translator(locale)
+
     @property
     def tr(self) -> Translator:
         if self._tr is None:

@@ -12,14 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import buttons as b
 from bot.domain import symptoms
 from bot.domain.routine import BY_KEY, STEPS, Step, next_exercise_step
 from bot.domain.schedule import local_today
+from bot.domain.screening import ScreenStatus, is_stopped
 from bot.domain.symptoms import HurtChoice
 from bot.effects import Button, Keyboard
 from bot.flows import phases, screening
@@ -159,17 +161,29 @@ def _pain_keyboard(session_id: int, when: b.PainWhen) -> Keyboard:
     return (tuple(row[:6]), tuple(row[6:]))
 
 
-def hold_seconds(user: User, step: Step) -> int:
+@dataclass(frozen=True)
+class Profile:
+    """What a step card needs of its user; the quick tap reads it in its own UPDATE, so the
+    user's row is never loaded on that path."""
+
+    has_band: bool | None
+    hold_seconds: dict[str, int]
+
+
+Shown = User | Profile
+
+
+def hold_seconds(user: Shown, step: Step) -> int:
     """The hold the timer runs: the user's chosen length for a ranged hold, else the dose."""
     return step.exercise.dose.hold_seconds(user.hold_seconds.get(step.exercise.key))
 
 
-def media_key(user: User, step: Step) -> str:
+def media_key(user: Shown, step: Step) -> str:
     """The illustration a user sees for a step: the no-band form when they have no band."""
     return IllustrationKey.of(step.exercise, has_band=user.has_band is not False).slug
 
 
-def _step_keyboard(ctx: FlowContext, user: User, session_id: int, step: Step) -> Keyboard:
+def _step_keyboard(ctx: FlowContext, user: Shown, session_id: int, step: Step) -> Keyboard:
     tr = ctx.tr
 
     def button(label: str, action: b.StepAction) -> Button:
@@ -215,7 +229,7 @@ def _hurt_keyboard(ctx: FlowContext, session_id: int, step: Step) -> Keyboard:
 
 def show(
     ctx: FlowContext,
-    user: User,
+    user: Shown,
     session_id: int,
     stage: Stage,
     step: int,
@@ -463,6 +477,64 @@ async def press(ctx: FlowContext, session_id: int, step: int, choice: b.StepActi
     )
     ctx.answer()
     show(ctx, user, session_id, moved.stage, moved.step)
+
+
+QUICK_ACTIONS = {b.StepAction.DONE: Action.DONE, b.StepAction.SKIP: Action.SKIP}
+_STOPPED = tuple(status for status in ScreenStatus if is_stopped(status))
+
+
+async def quick_press(ctx: FlowContext, session_id: int, step: int, choice: b.StepAction) -> bool:
+    """Done or Skip on the current step (nearly every tap) in two statements: one conditional
+    UPDATE that moves the session, provided it is the presser's, open, at this step and the
+    presser is not stopped, and returns what the next card needs of the user; then the
+    result's insert. False when that UPDATE moved nothing: the transaction is untouched and
+    the full path (the stop gate, then `press`) finds out what to say."""
+    action = QUICK_ACTIONS.get(choice)
+    if action is None or ctx.who is None or not 0 <= step < END:
+        return False
+    sources = [stage for (stage, act) in TRANSITIONS if act is action]
+    stage, following, _ = _target(TRANSITIONS[(sources[0], action)], step)
+    users, sessions_ = _table(User), _table(PracticeSession)
+    owner = (
+        select(users.c.id)
+        .where(users.c.telegram_id == ctx.who.telegram_id, users.c.screen_status.not_in(_STOPPED))
+        .scalar_subquery()
+    )
+
+    def of_user(column: Any) -> Any:
+        return select(column).where(users.c.id == sessions_.c.user_id).scalar_subquery()
+
+    row = (
+        await ctx.s.execute(
+            update(sessions_)
+            .where(
+                sessions_.c.id == session_id,
+                sessions_.c.user_id == owner,
+                sessions_.c.status == "open",
+                sessions_.c.step == step,
+                sessions_.c.stage.in_(sources),
+            )
+            .values(stage=stage, step=following, hold_until=None)
+            .returning(of_user(users.c.locale), of_user(users.c.has_band), of_user(users.c.hold_seconds))
+        )
+    ).first()
+    if row is None:
+        return False
+    locale, has_band, holds = row
+    ctx.use_locale(locale)
+    current = STEPS[step]
+    await store.record_result(
+        ctx.s, session_id, current.exercise.key, current.side, OUTCOMES[action], ctx.now
+    )
+    ctx.answer()
+    show(ctx, Profile(has_band, holds or {}), session_id, stage, following)
+    return True
+
+
+def _table(model: Any) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 async def hurt_choice(ctx: FlowContext, session_id: int, step: int, choice: HurtChoice) -> None:

@@ -17,6 +17,11 @@ async def on_pain(update: Update, ctx: FlowContext, button: b.PainButton) -> Non
     await session.rate(ctx, button.session, button.when, button.rating)
 
 
+async def quick_step(ctx: FlowContext, button: b.StepButton) -> bool:
+    """Before the stop gate: True when Done/Skip moved the session (see `session.quick_press`)."""
+    return await session.quick_press(ctx, button.session, button.step, button.action)
+
+
 async def on_step(update: Update, ctx: FlowContext, button: b.StepButton) -> None:
     await session.press(ctx, button.session, button.step, button.action)
 

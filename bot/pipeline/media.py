@@ -50,7 +50,9 @@ class MediaStore:
             found = await s.scalar(
                 select(MediaFile.file_id).where(MediaFile.bot_id == self.bot.id, MediaFile.media_key == key)
             )
-        if found is not None:
+        if found is not None or not self.available(key):
+            # Nothing to look up again for an illustration this code cannot draw: no process
+            # of it uploads one (text cards would otherwise ask the database on every step).
             self._ids[key] = found
         return found
 
