@@ -384,11 +384,11 @@ async def test_a_commit_whose_answer_is_lost_still_shows_its_effects(
     go: list[bool] = []
     error = dialect.dbapi.OperationalError  # type: ignore[union-attr]
 
-    async def add_and_arm(s: Any, entries: Any, now: Any) -> Any:
+    async def add_and_arm(s: Any, entries: Any, now: Any, **kwargs: Any) -> Any:
         if go and not armed and any(e.effect.kind == "card" for e in entries):
             connection = await s.connection()
             armed.append(await connection.get_raw_connection())
-        return await real_add(s, entries, now)
+        return await real_add(s, entries, now, **kwargs)
 
     def commit_then_lose_the_answer(dbapi_connection: Any) -> None:
         real_commit(dbapi_connection)

@@ -355,3 +355,18 @@ async def test_a_reminder_refused_for_good_is_booked_as_blocked_or_failed(db: Da
             u.telegram_id: u.id for u in [await h.db_user(alex.user_id), await h.db_user(bea.user_id)] if u
         }
         assert rows == {users[alex.user_id]: "blocked", users[bea.user_id]: "failed"}
+
+
+async def test_a_retry_delivers_only_what_its_own_update_decided(db: Database) -> None:
+    """After a lost COMMIT answer the retry delivers its update's effects at once; the chat's
+    other rows may be another process's, in flight right now (two "erased" messages, seen)."""
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    async with db.session() as s:
+        theirs = await outbox.add(s, [message(7, "decided by update 10")], now, origin=10)
+        ours = await outbox.add(s, [message(7, "by update 11"), message(7, "and this")], now, origin=11)
+        await outbox.add(s, [message(8, "another chat, same update")], now, origin=11)
+    async with db.session() as s:
+        stray = await outbox.for_chat(s, 7, 11)
+    assert [item.id for item in stray] == [item.id for item in ours]
+    assert [item.effect for item in stray] == [item.effect for item in ours]
+    assert theirs[0].id not in {item.id for item in stray}

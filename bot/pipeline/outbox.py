@@ -31,16 +31,20 @@ class Item:
     failing_since: float | None = None  # monotonic time of the first failed attempt
 
 
-def _json(entry: Entry) -> dict[str, Any]:
+def _json(entry: Entry, origin: int | None) -> dict[str, Any]:
     data = entry.effect.to_json()
     if entry.track:
         data["track"] = entry.track
+    if origin is not None:
+        data["origin"] = origin
     return data
 
 
-async def add(s: AsyncSession, entries: Sequence[Entry], now: datetime) -> list[Item]:
+async def add(
+    s: AsyncSession, entries: Sequence[Entry], now: datetime, *, origin: int | None = None
+) -> list[Item]:
     """Store effects in the caller's transaction; one statement however many (Core, not the
-    ORM's bulk path: a reminder batch is 500 rows)."""
+    ORM's bulk path: a reminder batch is 500 rows). `origin` is the update that decided them."""
     if not entries:
         return []
     lease = now + LEASE
@@ -48,7 +52,7 @@ async def add(s: AsyncSession, entries: Sequence[Entry], now: datetime) -> list[
         {
             "chat_id": e.chat_id,
             "priority": int(e.priority),
-            "effect": _json(e),
+            "effect": _json(e, origin),
             "created_at": now,
             "lease_until": lease,
             "attempts": 0,
@@ -71,6 +75,7 @@ async def add(s: AsyncSession, entries: Sequence[Entry], now: datetime) -> list[
 def _item(row: Any) -> Item:
     data = dict(row.effect)
     track = data.pop("track", None)
+    data.pop("origin", None)
     return Item(row.id, row.chat_id, Priority(row.priority), effect_from_json(data), track, row.attempts)
 
 
@@ -97,8 +102,9 @@ async def take_orphans(
     return [_item(r) for r in rows]
 
 
-async def for_chat(s: AsyncSession, chat_id: int) -> list[Item]:
-    """A chat's undelivered effects, oldest first."""
+async def for_chat(s: AsyncSession, chat_id: int, origin: int) -> list[Item]:
+    """What one update decided for a chat and is still undelivered, oldest first. Only its
+    own: another process may be delivering the chat's other rows right now."""
     rows = (
         (
             await s.execute(
@@ -108,7 +114,7 @@ async def for_chat(s: AsyncSession, chat_id: int) -> list[Item]:
         .scalars()
         .all()
     )
-    return [_item(r) for r in rows]
+    return [_item(r) for r in rows if r.effect.get("origin") == origin]
 
 
 async def renew(s: AsyncSession, ids: Sequence[int], now: datetime) -> None:

@@ -171,13 +171,13 @@ class Worker:
                         # The first try committed but its answer was lost: what it decided is
                         # in the outbox, not in the sender. Deliver it now, not after its lease.
                         held = set(self.held())
-                        stray = await outbox.for_chat(s, update.effective_chat.id)
+                        stray = await outbox.for_chat(s, update.effective_chat.id, update.update_id)
                         self.submit([item for item in stray if item.id not in held])
                 return earlier
             ctx = FlowContext(s, self.settings, now)
             await self.router(update, ctx)
             ctx.finish()
-            items = await outbox.add(s, ctx.effects, now)
+            items = await outbox.add(s, ctx.effects, now, origin=update.update_id)
         self.stats.handled += 1
         waited = (self.now() - received).total_seconds()
         self.stats.latency.observe(waited)
