@@ -21,6 +21,7 @@ from bot import views
 from bot.i18n import SUPPORTED, translator
 from bot.metrics import Metrics
 from bot.pipeline import inbox, outbox
+from bot.pipeline.callwindow import CallWindow, window_for
 from bot.pipeline.dispatch import Dispatcher
 from bot.pipeline.polling import InboxBot, PollHealth
 from bot.pipeline.sender import Sender
@@ -88,6 +89,7 @@ class Runtime:
             base_file_url=settings.telegram_base_file_url,
             request=request or HTTPXRequest(connection_pool_size=128, read_timeout=15.0, write_timeout=30.0),
             get_updates_request=get_updates_request or HTTPXRequest(connection_pool_size=1),
+            rate_limiter=CallWindow(window_for(settings.send_rate_per_second)),
         )
         processor = InboxProcessor(settings.concurrent_updates)
         builder = ApplicationBuilder().bot(bot).concurrent_updates(processor)

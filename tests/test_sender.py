@@ -7,6 +7,7 @@ Order is read from the emulator's call log (`fake.calls`, `fake.sends()`), never
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, time, timedelta
 from time import sleep as blocking_sleep
 
@@ -17,6 +18,7 @@ from telegram.error import TimedOut
 from bot.app import Runtime
 from bot.effects import Entry, Priority, Send
 from bot.pipeline import outbox
+from bot.pipeline.callwindow import window_for
 from bot.pipeline.outbox import Item
 from config import load_settings
 from db.engine import Database
@@ -138,6 +140,21 @@ async def test_the_global_pace_stays_under_telegrams_limit(db: Database) -> None
         assert h.fake.max_rate(1.0) <= 30
         assert all(texts_sent(h, uid) == [f"hello {uid}"] for uid in chats)
         assert await outbox_rows(h) == 0
+
+
+async def test_calls_that_leave_together_still_keep_the_window(db: Database) -> None:
+    """The last gate counts calls when they leave, not when the sender scheduled them:
+    24 sends fired at once (what deliveries delayed by a lookup can do) stay within the
+    window, in the order they came."""
+    async with running_bot(db, send_rate_per_second=8) as h:
+        window = window_for(8)
+        h.fake.enforce_global_rate(window)
+        for uid in range(1, 25):
+            h.user(uid)
+        await asyncio.gather(*(h.runtime.bot.send_message(uid, f"at once {uid}") for uid in range(1, 25)))
+        assert h.fake.count_429 == 0
+        assert h.fake.max_rate(1.0) <= window
+        assert [s.chat_id for s in h.fake.sends()] == list(range(1, 25))
 
 
 async def test_one_chat_keeps_its_order_and_its_burst_limit(db: Database) -> None:
