@@ -123,55 +123,60 @@ async def pg_available() -> bool:
     return await pg_version() is not None
 
 
-async def create_pg_bench() -> None:
+async def create_pg_bench(name: str = PG_BENCH_DB) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{PG_BENCH_DB}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{PG_BENCH_DB}"')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
 
 
-async def drop_pg_bench() -> None:
+async def drop_pg_bench(name: str = PG_BENCH_DB) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{PG_BENCH_DB}" WITH (FORCE)')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
 
 
-async def reset_pg_schema() -> None:
-    """Empty the bench database and migrate it to head."""
-    import asyncpg
-
+async def migrate(url: str) -> None:
     from db.engine import Database
     from db.migrate import upgrade
 
-    conn = await asyncpg.connect(pg_dsn(), timeout=5)
-    try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    finally:
-        await conn.close()
-    db = Database(pg_url())
+    db = Database(url)
     try:
         await upgrade(db)
     finally:
         await db.dispose()
 
 
-@asynccontextmanager
-async def pg_database() -> AsyncIterator[str]:
-    """The `bench` PostgreSQL database, created fresh and dropped afterwards; yields the URL."""
-    await create_pg_bench()
+async def reset_pg_schema() -> None:
+    """Empty the bench database and migrate it to head."""
+    import asyncpg
+
+    conn = await asyncpg.connect(pg_dsn(), timeout=5)
     try:
-        await reset_pg_schema()
-        yield pg_url()
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     finally:
-        await drop_pg_bench()
+        await conn.close()
+    await migrate(pg_url())
+
+
+@asynccontextmanager
+async def pg_database(name: str = PG_BENCH_DB) -> AsyncIterator[str]:
+    """A PostgreSQL database of the script's own (benchmarks may share the server), created
+    fresh, migrated, dropped afterwards; yields the URL."""
+    await create_pg_bench(name)
+    try:
+        await migrate(pg_url(name))
+        yield pg_url(name)
+    finally:
+        await drop_pg_bench(name)
 
 
 # --------------------------------------------------------------------------- seeding

@@ -14,7 +14,7 @@ import random
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as wall_time
@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # this worktree's `bot`, not an installed one
 
-from bench._common import PG_ADMIN_DSN, pg_dsn, pg_url  # noqa: E402
+from bench import _common as c  # noqa: E402
+from bench._common import pg_dsn  # noqa: E402
 
 TOKEN = "123456789:BENCHtokenBENCHtokenBENCHtokenBENCH1"
 ACTION_TIMEOUT = 60.0  # the longest one person waits for one answer before the run gives up on them
@@ -34,35 +35,9 @@ ACTION_TIMEOUT = 60.0  # the longest one person waits for one answer before the 
 # --------------------------------------------------------------------------- databases
 
 
-@asynccontextmanager
-async def pg_database(name: str) -> AsyncIterator[str]:
-    """A fresh, migrated PostgreSQL database `name` (dropped afterwards); yields the URL.
-
-    A name of our own: other benchmarks may use the server at the same time."""
-    import asyncpg
-
-    from db.engine import Database
-    from db.migrate import upgrade
-
-    admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        db = Database(pg_url(name))
-        try:
-            await upgrade(db)
-        finally:
-            await db.dispose()
-        yield pg_url(name)
-    finally:
-        admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+def pg_database(name: str) -> AbstractAsyncContextManager[str]:
+    """A fresh, migrated PostgreSQL database `name` (dropped afterwards); yields the URL."""
+    return c.pg_database(name)
 
 
 async def pg_reachable() -> bool:

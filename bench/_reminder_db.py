@@ -9,8 +9,8 @@ the ORM would store.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,34 +20,9 @@ PG_PREFIX = "bench_reminders"
 ALL_DAYS = 0b1111111
 
 
-@asynccontextmanager
-async def pg_database(suffix: str) -> AsyncIterator[str]:
+def pg_database(suffix: str) -> AbstractAsyncContextManager[str]:
     """A fresh, migrated PostgreSQL database of our own, dropped afterwards; yields the URL."""
-    import asyncpg
-
-    from db.engine import Database
-    from db.migrate import upgrade
-
-    name = f"{PG_PREFIX}_{suffix}"
-    admin = await asyncpg.connect(c.PG_ADMIN_DSN, timeout=5)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        db = Database(c.pg_url(name))
-        try:
-            await upgrade(db)
-        finally:
-            await db.dispose()
-        yield c.pg_url(name)
-    finally:
-        admin = await asyncpg.connect(c.PG_ADMIN_DSN, timeout=5)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+    return c.pg_database(f"{PG_PREFIX}_{suffix}")
 
 
 def due_user_rows(first_id: int, count: int, due_at: datetime) -> Iterable[tuple[Any, ...]]:

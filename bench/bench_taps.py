@@ -385,28 +385,6 @@ async def onboard(runtime: Runtime, fake: FakeTelegram, users: list[TelegramUser
         raise RuntimeError(f"onboarding finished for {done} of {len(users)} users")
 
 
-async def pg_fresh(name: str) -> str:
-    import asyncpg  # type: ignore[import-untyped]
-
-    conn = await asyncpg.connect(c.PG_ADMIN_DSN, timeout=5)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return c.pg_url(name)
-
-
-async def pg_drop(name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(c.PG_ADMIN_DSN, timeout=5)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 Results = dict[tuple[int, int, str], Sample]  # (users, delay ms, bot) -> sample
 
 
@@ -594,14 +572,15 @@ def main() -> None:
                 )
         print("\n".join(lines), flush=True)
         if not args.no_pg and await c.pg_available():
-            url = await pg_fresh(PG_DB)
+            await c.create_pg_bench(PG_DB)
+            url = c.pg_url(PG_DB)
             try:
                 pg = report(
                     "PostgreSQL",
                     await run(url, url, users=args.users, rounds=rounds, taps=taps, scenarios=scenarios),
                 )
             finally:
-                await pg_drop(PG_DB)
+                await c.drop_pg_bench(PG_DB)
             print("\n".join(pg), flush=True)
             lines += pg
         return lines

@@ -36,6 +36,11 @@ FREE = frozenset(
 )
 
 
+# A slot frees this much after its call's second has passed: calls take different times
+# from here to Telegram, and one that left first may arrive later than one that leaves now.
+MARGIN = 0.05
+
+
 def window_for(rate: float) -> int:
     """A little above the sender's pace (it may catch up a late turn), well under Telegram's 30."""
     return int(rate) + 2
@@ -73,10 +78,10 @@ class CallWindow(BaseRateLimiter[None]):
             sent = self._sent
             while True:
                 now = loop.time()
-                while sent and sent[0] <= now - 1.0:
+                while sent and sent[0] <= now - 1.0 - MARGIN:
                     sent.popleft()
                 if len(sent) < self.per_second:
                     break
                 self.waited += 1
-                await asyncio.sleep(sent[0] + 1.0 - now)
+                await asyncio.sleep(sent[0] + 1.0 + MARGIN - now)
             sent.append(now)
