@@ -117,6 +117,12 @@ def _target(to: To, step: int) -> tuple[Stage, int, str]:
     return Stage(to.value), step, "open"
 
 
+def _plan(action: Action, step: int) -> tuple[list[Stage], tuple[Stage, int, str]]:
+    """The stages `action` is allowed in, and where it leads from `step` (the same from each)."""
+    sources = [stage for (stage, act) in TRANSITIONS if act is action]
+    return sources, _target(TRANSITIONS[(sources[0], action)], step)
+
+
 async def move(
     s: AsyncSession, session_id: int, user_id: int, step: int, action: Action, now: datetime, **values: object
 ) -> Moved | None:
@@ -124,9 +130,7 @@ async def move(
 
     An action leads to one place from every stage it is allowed in (tests/test_flow_tables.py),
     so one conditional UPDATE over those stages is the whole move."""
-    sources = [stage for (stage, act) in TRANSITIONS if act is action]
-    to = TRANSITIONS[(sources[0], action)]
-    stage, following, status_ = _target(to, step)
+    sources, (stage, following, status_) = _plan(action, step)
     changes: dict[str, object] = {"stage": stage, "step": following, **values}
     if stage is not Stage.HOLDING:
         changes["hold_until"] = None
@@ -492,8 +496,7 @@ async def quick_press(ctx: FlowContext, session_id: int, step: int, choice: b.St
     action = QUICK_ACTIONS.get(choice)
     if action is None or ctx.who is None or not 0 <= step < END:
         return False
-    sources = [stage for (stage, act) in TRANSITIONS if act is action]
-    stage, following, _ = _target(TRANSITIONS[(sources[0], action)], step)
+    sources, (stage, following, _) = _plan(action, step)
     users, sessions_ = _table(User), _table(PracticeSession)
     owner = (
         select(users.c.id)

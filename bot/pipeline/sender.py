@@ -145,8 +145,9 @@ class Sender:
         self._ready: dict[Priority, deque[int]] = {p: deque() for p in Priority}
         self._deferred: list[tuple[float, int]] = []  # (monotonic time, chat) heap
         self._next_token = 0.0
-        # Counted sends of the last second: never more than rate + 1 of them, whatever the
-        # catch-up allows (the margin to Telegram's 30 absorbs calls bunched by a stall).
+        # Counted sends scheduled in the last second: never more than rate + 1, whatever the
+        # catch-up allows, so replies are picked before broadcasts under that cap. The hard
+        # limit, on calls as they leave, is bot/pipeline/callwindow.py (rate + 2).
         self._window: deque[float] = deque()
         self._window_cap = int(rate) + 1
         self._paused_until = 0.0
