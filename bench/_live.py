@@ -32,6 +32,18 @@ TOKEN = "123456789:BENCHtokenBENCHtokenBENCHtokenBENCH1"
 ACTION_TIMEOUT = 60.0  # the longest one person waits for one answer before the run gives up on them
 
 
+class Ids:
+    """Fresh Telegram ids, a block at a time (each round meets new people)."""
+
+    def __init__(self, start: int) -> None:
+        self.next = start
+
+    def take(self, n: int) -> list[int]:
+        out = list(range(self.next, self.next + n))
+        self.next += n
+        return out
+
+
 # --------------------------------------------------------------------------- databases
 
 

@@ -30,7 +30,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import load_note, machine, median, percentile, pg_version, sqlite_database, table
-from bench._live import Live, Person, add_users, crowd, live_bot, pg_database, pg_reachable, session_script
+from bench._live import (
+    Ids,
+    Live,
+    Person,
+    add_users,
+    crowd,
+    live_bot,
+    pg_database,
+    pg_reachable,
+    session_script,
+)
+from tgemu.core import max_in_window
 
 DELAY = 0.02
 TELEGRAM_RATE = 30
@@ -65,14 +76,6 @@ class Round:
         return len(self.taps) / self.seconds if self.seconds else 0.0
 
 
-class Ids:
-    def __init__(self, start: int) -> None:
-        self.next = start
-
-    def take(self, n: int) -> list[int]:
-        out = list(range(self.next, self.next + n))
-        self.next += n
-        return out
 
 
 async def one_round(
@@ -142,18 +145,11 @@ async def one_round(
         reminders_left_at_end=left,
         broadcast_seconds=broadcast_seconds,
         errors_429=fake.count_429 - e429,
-        max_rate=_max_rate([s.ts for s in new]),
+        max_rate=max_in_window([s.ts for s in new]),
         load=os.getloadavg()[0],
     )
 
 
-def _max_rate(times: list[float], window: float = 1.0) -> int:
-    best, lo = 0, 0
-    for hi, t in enumerate(times):
-        while t - times[lo] >= window:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
 
 
 async def backend_rounds(backend: str, url: str, args: argparse.Namespace) -> list[Round]:

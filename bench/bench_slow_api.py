@@ -30,7 +30,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import load_note, machine, median, percentile, pg_version, sqlite_database, table
-from bench._live import Live, Person, add_users, crowd, live_bot, pg_database, pg_reachable, session_script
+from bench._live import (
+    Ids,
+    Live,
+    Person,
+    add_users,
+    crowd,
+    live_bot,
+    pg_database,
+    pg_reachable,
+    session_script,
+)
+from tgemu.core import max_in_window
 
 DELAYS = (0.2, 0.0)
 TARGET = 1.5
@@ -49,23 +60,8 @@ class Result:
     load: float
 
 
-class Ids:
-    def __init__(self, start: int) -> None:
-        self.next = start
-
-    def take(self, n: int) -> list[int]:
-        out = list(range(self.next, self.next + n))
-        self.next += n
-        return out
 
 
-def _max_rate(times: list[float], window: float = 1.0) -> int:
-    best, lo = 0, 0
-    for hi, t in enumerate(times):
-        while t - times[lo] >= window:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
 
 
 async def start_round(live: Live, backend: str, delay: float, ids: Ids, n: int) -> Result:
@@ -83,7 +79,7 @@ async def start_round(live: Live, backend: str, delay: float, ids: Ids, n: int) 
         [x for p in people for x in p.command_latencies],
         sum(p.failed is not None for p in people),
         fake.count_429 - e429,
-        _max_rate([x.ts for x in fake.sends()[n0:]]),
+        max_in_window([x.ts for x in fake.sends()[n0:]]),
         os.getloadavg()[0],
     )
 
@@ -106,7 +102,7 @@ async def taps_round(
         [x for p in people for x in p.latencies],
         sum(p.failed is not None for p in people),
         fake.count_429 - e429,
-        _max_rate([x.ts for x in fake.sends()[n0:]]),
+        max_in_window([x.ts for x in fake.sends()[n0:]]),
         os.getloadavg()[0],
     )
 

@@ -31,7 +31,7 @@ import struct
 import time
 import zlib
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -663,6 +663,16 @@ Handler = Callable[[JSON, Files], Awaitable[Any]]
 _KeyboardChange = tuple[list[list[str]] | None] | None
 
 
+
+def max_in_window(times: Sequence[float], window: float = 1.0) -> int:
+    """Largest number of `times` (ascending) inside any sliding `window` seconds."""
+    best, lo = 0, 0
+    for hi, t in enumerate(times):
+        while t - times[lo] >= window:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best
+
 class FakeTelegram:
     """The whole fake Telegram: chats, updates, webhook delivery, fault injection, counters.
 
@@ -1031,13 +1041,7 @@ class FakeTelegram:
 
     def max_rate(self, window: float = 1.0, chat_id: int | None = None) -> int:
         """Largest number of sends inside any sliding ``window`` seconds."""
-        times = [s.ts for s in self.sends(chat_id)]
-        best, lo = 0, 0
-        for hi, t in enumerate(times):
-            while t - times[lo] >= window:
-                lo += 1
-            best = max(best, hi - lo + 1)
-        return best
+        return max_in_window([s.ts for s in self.sends(chat_id)], window)
 
     @property
     def count_429(self) -> int:
