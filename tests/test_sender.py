@@ -13,6 +13,7 @@ from time import sleep as blocking_sleep
 
 import pytest
 from sqlalchemy import func, select
+from telegram import Bot
 from telegram.error import TimedOut
 
 from bot.app import Runtime
@@ -20,6 +21,7 @@ from bot.effects import Entry, Priority, Send
 from bot.pipeline import outbox
 from bot.pipeline.callwindow import window_for
 from bot.pipeline.outbox import Item
+from bot.pipeline.sender import Sender
 from config import load_settings
 from db.engine import Database
 from db.models import OutboxEffect, ReminderLog
@@ -174,6 +176,28 @@ async def test_one_chat_keeps_its_order_and_its_burst_limit(db: Database) -> Non
         assert h.fake.max_rate(0.9, chat_id=1) <= 3
         order = [(s.chat_id, s.message_id) for s in h.fake.sends()]
         assert order.index((2, 1)) < 4  # among the first burst, not after chat 1's nine
+
+
+def test_a_reply_takes_the_next_turn_of_a_full_broadcast(db: Database) -> None:
+    """While a broadcast fills every turn of the pace, a reply goes at once, one turn
+    early; the broadcast's next send moves back by a turn, and a second reply in the same
+    turn waits. The scheduling rule alone, on a clock the test holds."""
+    sender = Sender(Bot(TOKEN), db, rate=10, now=lambda: DUE)  # a turn every 0.1 s
+    t = 100.0
+    while sender._turn_wait(Priority.BROADCAST, t) == 0:  # the broadcast takes every turn
+        sender._take_turn(t)
+    turn = sender._turn_wait(Priority.BROADCAST, t)
+    assert 0 < turn <= 0.1
+    assert sender._turn_wait(Priority.REPLY, t) == 0.0
+    assert sender._turn_wait(Priority.FOLLOW_UP, t) == 0.0
+    sender._take_turn(t)  # the reply leaves
+    assert sender._turn_wait(Priority.BROADCAST, t) == pytest.approx(turn + 0.1)
+    assert sender._turn_wait(Priority.REPLY, t) == pytest.approx(turn)
+    # However early turns are taken, no second holds more than rate + 1 sends.
+    while len(sender._window) < 11:
+        sender._take_turn(t)
+    assert sender._window_wait(t + 0.5) == pytest.approx(0.5)
+    assert sender._turn_wait(Priority.REPLY, t + 0.5) >= 0.5
 
 
 def _hold_event_loop(seconds: float) -> None:

@@ -285,6 +285,22 @@ class Sender:
                 return chat_id, head
         return None
 
+    def _turn_wait(self, priority: Priority, now: float) -> float:
+        """Seconds until a counted send of this priority may leave.
+
+        A broadcast waits for its turn at the pace. A reply may take the next turn now,
+        one interval early, and the broadcast's next send moves back by one: while a
+        broadcast fills every turn, a tap would otherwise wait up to a whole interval
+        (40 ms at 25/s) for each message of its answer. The pace over time is unchanged,
+        and the one-second window still caps any burst.
+        """
+        lead = 0.0 if priority is Priority.BROADCAST else self.interval
+        return max(self._next_token - lead - now, self._window_wait(now))
+
+    def _take_turn(self, now: float) -> None:
+        self._next_token = max(now - CATCH_UP_SECONDS, self._next_token) + self.interval
+        self._window.append(now)
+
     def _window_wait(self, now: float) -> float:
         window = self._window
         while window and window[0] <= now - 1.0:
@@ -327,15 +343,14 @@ class Sender:
                 continue
             chat_id, item = picked
             if _counts(item.effect):
-                wait = max(self._next_token - now, self._window_wait(now))
+                wait = self._turn_wait(item.priority, now)
                 if wait > 0:
                     # Not our turn yet: put the chat back and wait for the token (a reply
                     # arriving meanwhile is picked first).
                     self._make_ready(chat_id, self._chats[chat_id])
                     await self._sleep(wait)
                     continue
-                self._next_token = max(now - CATCH_UP_SECONDS, self._next_token) + self.interval
-                self._window.append(now)
+                self._take_turn(now)
                 self._chats[chat_id].recent.append(now)
             chat = self._chats[chat_id]
             chat.queue.popleft()
