@@ -13,6 +13,7 @@ import re
 import typing
 from dataclasses import dataclass, fields
 from enum import StrEnum
+from functools import cache
 from typing import Any, ClassVar, Self
 
 from bot.domain.symptoms import FollowUp, HurtChoice
@@ -53,17 +54,23 @@ class ButtonData:
     @classmethod
     def unpack(cls, data: str) -> Self | None:
         parts = data.split(SEP)
-        own = fields(cls)  # type: ignore[arg-type]
+        own = _layout(cls)  # type: ignore[arg-type]
         if parts[0] != cls.prefix or len(parts) != len(own) + 1:
             return None
-        hints = typing.get_type_hints(cls)
         values: dict[str, Any] = {}
-        for f, raw in zip(own, parts[1:], strict=True):
-            value = _decode(hints[f.name], raw)
+        for (name, kind), raw in zip(own, parts[1:], strict=True):
+            value = _decode(kind, raw)
             if value is None:
                 return None
-            values[f.name] = value
+            values[name] = value
         return cls(**values)
+
+
+@cache
+def _layout(cls: type[ButtonData]) -> tuple[tuple[str, Any], ...]:
+    """Each field's name and type, read once per family (get_type_hints is slow)."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, hints[f.name]) for f in fields(cls))  # type: ignore[arg-type]
 
 
 def _encode(value: Any) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.effects import Effect, Entry, Priority, effect_from_json
@@ -29,6 +29,13 @@ class Item:
     track: str | None
     attempts: int = 0
     failing_since: float | None = None  # monotonic time of the first failed attempt
+
+
+_TABLE: Any = OutboxEffect.__table__
+# Built once (statements are immutable): a tap's transaction runs them, not their building.
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
+_INSERT_IN_ORDER = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
+_REMOVE = delete(_TABLE).where(_TABLE.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _json(entry: Entry, origin: int | None) -> dict[str, Any]:
@@ -59,15 +66,14 @@ async def add(
         }
         for e in entries
     ]
-    table: Any = OutboxEffect.__table__
     if s.get_bind().dialect.name == "sqlite":
         # SQLAlchemy can only keep RETURNING in parameter order on SQLite one row at a time
         # (500 statements for a reminder batch). Rows of one INSERT get ascending ids in
         # their order (the transaction holds the write lock), so sorted ids match `entries`.
-        result = await s.execute(insert(table).returning(table.c.id), rows)
+        result = await s.execute(_INSERT, rows)
         ids = sorted(result.scalars().all())
     else:
-        result = await s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+        result = await s.execute(_INSERT_IN_ORDER, rows)
         ids = list(result.scalars().all())
     return [Item(i, e.chat_id, e.priority, e.effect, e.track) for i, e in zip(ids, entries, strict=True)]
 
@@ -129,7 +135,7 @@ async def renew(s: AsyncSession, ids: Sequence[int], now: datetime) -> None:
 
 async def remove(s: AsyncSession, ids: Sequence[int]) -> None:
     for start in range(0, len(ids), 1000):
-        await s.execute(delete(OutboxEffect).where(OutboxEffect.id.in_(ids[start : start + 1000])))
+        await s.execute(_REMOVE, {"ids": list(ids[start : start + 1000])})
 
 
 async def remove_chat(s: AsyncSession, chat_id: int) -> None:

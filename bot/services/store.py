@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -30,8 +31,13 @@ def _pg_insert(model: Any) -> Any:
 
 def insert_ignoring_duplicates(session: AsyncSession, model: Any) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING in the dialect at hand: duplicates are
-    refused by the database's unique keys, not by luck."""
-    dialect = session.get_bind().dialect.name
+    refused by the database's unique keys, not by luck. Statements are immutable, so each
+    is built once (a model, or its table for a plain Core insert without the ORM's cost)."""
+    return _ignoring_duplicates(session.get_bind().dialect.name, model)
+
+
+@cache
+def _ignoring_duplicates(dialect: str, model: Any) -> Any:
     stmt = _pg_insert(model) if dialect == "postgresql" else sqlite_insert(model)
     return stmt.on_conflict_do_nothing()
 
@@ -104,10 +110,11 @@ async def record_result(
     session: AsyncSession, session_id: int, key: str, side: str, outcome: str, at: datetime
 ) -> bool:
     """Write one exercise result now; False when it was already recorded."""
-    stmt = insert_ignoring_duplicates(session, ExerciseResult).values(
-        session_id=session_id, exercise_key=key, side=side, outcome=outcome, recorded_at=at
+    table: Any = ExerciseResult.__table__
+    result = await session.execute(
+        insert_ignoring_duplicates(session, table),
+        {"session_id": session_id, "exercise_key": key, "side": side, "outcome": outcome, "recorded_at": at},
     )
-    result = await session.execute(stmt)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
