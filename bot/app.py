@@ -129,7 +129,9 @@ class Runtime:
 
     # ------------------------------------------------------------------ intake
 
-    async def store_updates(self, updates: Sequence[Update], payloads: Sequence[str] | None = None) -> None:
+    async def store_updates(
+        self, updates: Sequence[Update], payloads: Sequence[str | None] | None = None
+    ) -> None:
         """Store fetched updates in one transaction; they are confirmed only after this."""
         now = self.now()
         rows = [

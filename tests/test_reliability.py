@@ -10,6 +10,7 @@ test_delivery_failures.py.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -785,6 +786,36 @@ async def test_two_presses_delivered_by_polling_while_the_app_runs(db: Database)
         await assert_chat_matches(db, alex)
         assert h.errors == []
         await assert_invariants(db)
+
+
+async def test_the_inbox_keeps_each_update_as_telegram_sent_it(db: Database) -> None:
+    """What getUpdates returned is stored verbatim (a field this PTB does not know
+    included), and the worker handles it from there like any other update."""
+    async with running_bot(db) as h:
+        alex = h.user()
+        await h.onboard(alex)
+        alex.send_command("/progress")
+        first = dict(h.fake.pending_updates[0])
+        future = {**first, "update_id": first["update_id"] + 1, "a_field_from_the_future": {"x": 1}}
+        h.fake.push_update(future)
+        sent = [first, future]
+        assert await h.take_updates() == 2
+        async with db.session() as s:
+            rows = dict(
+                (
+                    await s.execute(
+                        select(InboxUpdate.update_id, InboxUpdate.payload).where(
+                            InboxUpdate.update_id.in_([u["update_id"] for u in sent])
+                        )
+                    )
+                ).all()
+            )
+        assert {uid: json.loads(payload) for uid, payload in rows.items()} == {
+            u["update_id"]: u for u in sent
+        }
+        await h.runtime.sender.drain()
+        assert all(handled for uid, handled, _ in await _inbox(db) if uid in rows)
+        assert h.errors == []
 
 
 async def test_users_are_stored_once_however_many_updates_race(db: Database, race_window: None) -> None:
