@@ -107,6 +107,7 @@ class Runtime:
             start_timers=lambda timers: self.timers.start(timers),
             now=self.now,
             held=self.sender.holds,
+            slots=self.sender.slots,
         )
         processor.worker = self.worker
         self.timers = Timers(self.app.job_queue, self.worker, settings.timer_scale)

@@ -25,11 +25,12 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from telegram import Bot, Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.effects import Answer, Entry, Priority, Send
+from bot.effects import Answer, Card, Edit, Effect, Entry, Priority, Retire, Send
 from bot.flows.context import FlowContext, HoldTimer, Sender
 from bot.i18n import pick_locale, translator
 from bot.logging_setup import user_text
 from bot.pipeline import inbox, outbox
+from bot.pipeline.slots import SlotStore
 from bot.pipeline.timings import UPDATE_BUCKETS, Timings
 from config import Settings
 from db.engine import Database
@@ -82,6 +83,7 @@ class Worker:
         start_timers: Callable[[list[HoldTimer]], None],
         now: Callable[[], datetime],
         held: Callable[[], list[int]] = list,
+        slots: SlotStore | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -91,6 +93,9 @@ class Worker:
         self.start_timers = start_timers
         self.now = now
         self.held = held  # outbox ids the sender already has
+        # Shared with the sender: where several processes share the database, the live
+        # card's message id is read in the update's own transaction (see `_prefetch`).
+        self.slots = slots if slots is not None and slots.shared else None
         self.stats = WorkerStats()
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
@@ -178,6 +183,7 @@ class Worker:
             await self.router(update, ctx)
             ctx.finish()
             items = await outbox.add(s, ctx.effects, now, origin=update.update_id)
+            await self._prefetch(s, ctx.effects)
         self.stats.handled += 1
         waited = (self.now() - received).total_seconds()
         self.stats.latency.observe(waited)
@@ -199,6 +205,15 @@ class Worker:
         if ctx.timers:
             self.start_timers(ctx.timers)
         return []
+
+    async def _prefetch(self, s: Any, entries: list[Entry]) -> None:
+        """The slots these effects edit, read now: the sender then needs no transaction
+        (a pool checkout and a round trip on PostgreSQL) before it can edit the card."""
+        if self.slots is None:
+            return
+        keys = [(entry.chat_id, slot) for entry in entries if (slot := _slot_of(entry.effect))]
+        if keys:
+            await self.slots.prefetch(s, keys)
 
     async def _fail(self, update: Update, key: int, exc: BaseException) -> None:
         """A bug: log it with ids (never the user's text), apologise, and move on."""
@@ -260,6 +275,7 @@ class Worker:
                 ctx = FlowContext(s, self.settings, now, who=who, priority=priority)
                 await flow(ctx)
                 items = await outbox.add(s, ctx.effects, now)
+                await self._prefetch(s, ctx.effects)
             self.submit(items)
             if ctx.timers:
                 self.start_timers(ctx.timers)
@@ -284,6 +300,14 @@ class Worker:
         async with self.db.session() as s:
             stored = await inbox.pending(s, self.now() - older_than)
         return [Update.de_json(json.loads(row.payload), self.bot) for row in stored]
+
+
+def _slot_of(effect: Effect) -> str | None:
+    if isinstance(effect, Card | Retire):
+        return effect.slot
+    if isinstance(effect, Edit) and effect.message_id is None:
+        return effect.slot
+    return None
 
 
 def kind(update: Update) -> str:
