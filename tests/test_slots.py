@@ -4,14 +4,17 @@ before it edits; a write this process made after that read is never undone by it
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
-from bot.pipeline.slots import SlotEntry, SlotStore
+from bot.pipeline import slots as slots_module
+from bot.pipeline.slots import HINT_SECONDS, SlotEntry, SlotStore
 from db.engine import Database
 from tests.harness import running_bot
 from tests.invariants import assert_chat_matches
@@ -66,6 +69,22 @@ async def test_a_write_after_the_read_wins_over_it(db: Database) -> None:
     store.put(CHAT, SLOT, SlotEntry(42, "text", None))
     await book(db, store)
     assert await store.get(CHAT, SLOT) == SlotEntry(42, "text", None)
+
+
+async def test_an_old_read_is_not_trusted(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read that waited long (another process may have moved the card since) is replaced
+    by a fresh one."""
+    store = SlotStore(db, shared=True)
+    store.put(CHAT, SLOT, SlotEntry(41, "text", None))
+    await book(db, store)
+    async with db.session() as s:
+        await store.prefetch(s, [(CHAT, SLOT)])
+    other = SlotStore(db, shared=True)  # another process sends the card anew
+    other.put(CHAT, SLOT, SlotEntry(43, "text", None))
+    await book(db, other)
+    later = time.monotonic() + HINT_SECONDS + 1
+    monkeypatch.setattr(slots_module.time, "monotonic", lambda: later)
+    assert await store.get(CHAT, SLOT) == SlotEntry(43, "text", None)
 
 
 async def test_a_write_not_yet_booked_wins_over_the_read(db: Database) -> None:

@@ -6,6 +6,7 @@ another process, or this one after a restart, edits the same message.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,9 @@ from db.engine import Database
 from db.models import ChatSlot, utcnow
 
 CACHE_SIZE = 20_000
+# A slot read with the decision is used for the delivery that follows within this long
+# (a reply waits seconds at most, even in a busy minute); later, the table is asked again.
+HINT_SECONDS = 10.0
 
 Key = tuple[int, str]
 
@@ -49,8 +53,9 @@ class SlotStore:
         self._writes: dict[Key, SlotEntry | None] = {}
         # Read by the worker in the transaction that decided a card (`prefetch`), so the
         # sender need not open a transaction of its own for it (PostgreSQL: ~3 ms a tap).
-        # Each hint carries the write count it was read at; a later write here voids it.
-        self._hints: OrderedDict[Key, tuple[SlotEntry | None, int]] = OrderedDict()
+        # Each hint carries the write count it was read at (a later write here voids it) and
+        # when (an old one is not trusted: another process may have moved the card since).
+        self._hints: OrderedDict[Key, tuple[SlotEntry | None, int, float]] = OrderedDict()
         self._written: dict[Key, int] = {}
         self._count = 0
 
@@ -70,8 +75,9 @@ class SlotStore:
             _PREFETCH, {"chats": list({c for c, _ in keys}), "slots": list({n for _, n in keys})}
         )
         found = {(chat, name): SlotEntry(mid, kind, media) for chat, name, mid, kind, media in rows}
+        read_at = time.monotonic()
         for key in keys:
-            self._hints[key] = (found.get(key), count)
+            self._hints[key] = (found.get(key), count, read_at)
             self._hints.move_to_end(key)
         while len(self._hints) > CACHE_SIZE:
             self._hints.popitem(last=False)
@@ -81,9 +87,11 @@ class SlotStore:
         if key in self._writes:
             return self._writes[key]
         hint = self._hints.pop(key, None)
-        if hint is not None and self._written.get(key, -1) <= hint[1]:
-            self._remember(key, hint[0])
-            return hint[0]
+        if hint is not None:
+            entry, count, read_at = hint
+            if self._written.get(key, -1) <= count and time.monotonic() - read_at < HINT_SECONDS:
+                self._remember(key, entry)
+                return entry
         if key in self._cache and not self.shared:
             return self._cache[key]
         async with self.db.session() as s:
