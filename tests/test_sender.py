@@ -19,7 +19,8 @@ from telegram.error import TimedOut
 from bot.app import Runtime
 from bot.effects import Entry, Priority, Send
 from bot.pipeline import outbox
-from bot.pipeline.callwindow import window_for
+from bot.pipeline.callwindow import CallWindow, window_for
+from bot.pipeline.callwindow import priority as call_priority
 from bot.pipeline.outbox import Item
 from bot.pipeline.sender import Sender
 from config import load_settings
@@ -157,6 +158,29 @@ async def test_calls_that_leave_together_still_keep_the_window(db: Database) -> 
         assert h.fake.count_429 == 0
         assert h.fake.max_rate(1.0) <= window
         assert [s.chat_id for s in h.fake.sends()] == list(range(1, 25))
+
+
+async def test_at_the_gate_a_reply_goes_before_queued_reminders() -> None:
+    """Calls that bunched up wait at the last gate by urgency: a reply's edit arriving
+    behind queued reminders takes the next free slot; reminders keep their order."""
+    gate = CallWindow(per_second=2)
+    left: list[str] = []
+
+    async def call(name: str, urgency: Priority) -> None:
+        async def send() -> bool:
+            left.append(name)
+            return True
+
+        call_priority.set(int(urgency))
+        await gate.process_request(send, (), {}, "sendMessage", {}, None)
+
+    tasks = [asyncio.create_task(call(f"reminder {i}", Priority.BROADCAST)) for i in range(4)]
+    await asyncio.sleep(0.1)  # two went at once, two wait for the next second
+    assert left == ["reminder 0", "reminder 1"]
+    tasks.append(asyncio.create_task(call("reply", Priority.REPLY)))
+    await asyncio.wait_for(asyncio.gather(*tasks), 5)
+    assert left == ["reminder 0", "reminder 1", "reply", "reminder 2", "reminder 3"]
+    assert gate.waited == 3
 
 
 async def test_one_chat_keeps_its_order_and_its_burst_limit(db: Database) -> None:

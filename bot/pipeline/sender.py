@@ -38,6 +38,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.effects import Answer, Card, Edit, Effect, Keyboard, Priority, Retire, Send, SendFile
 from bot.pipeline import outbox
+from bot.pipeline.callwindow import priority as call_priority
 from bot.pipeline.media import MediaStore, is_stale_file
 from bot.pipeline.outbox import Item
 from bot.pipeline.slots import SlotEntry, SlotStore
@@ -368,6 +369,7 @@ class Sender:
     async def _deliver(self, chat_id: int, item: Item) -> None:
         chat = self._chats[chat_id]
         requeue = False
+        call_priority.set(int(item.priority))  # this task's calls wait at the gate by it
         try:
             await self._execute(item)
             self._done_ids.append(item.id)
