@@ -183,6 +183,21 @@ async def test_at_the_gate_a_reply_goes_before_queued_reminders() -> None:
     assert gate.waited == 3
 
 
+async def test_a_call_waiting_at_the_gate_is_cancelled_at_shutdown() -> None:
+    gate = CallWindow(per_second=1)
+
+    async def send() -> bool:
+        return True
+
+    await gate.process_request(send, (), {}, "sendMessage", {}, None)  # takes the only slot
+    waiting = asyncio.create_task(gate.process_request(send, (), {}, "sendMessage", {}, None))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    await gate.shutdown()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(waiting, 1)
+
+
 async def test_one_chat_keeps_its_order_and_its_burst_limit(db: Database) -> None:
     """Nine messages for one chat go out in order, a few a second, while another chat's
     message is not held up behind them."""

@@ -663,7 +663,6 @@ Handler = Callable[[JSON, Files], Awaitable[Any]]
 _KeyboardChange = tuple[list[list[str]] | None] | None
 
 
-
 def max_in_window(times: Sequence[float], window: float = 1.0) -> int:
     """Largest number of `times` (ascending) inside any sliding `window` seconds."""
     best, lo = 0, 0
@@ -672,6 +671,7 @@ def max_in_window(times: Sequence[float], window: float = 1.0) -> int:
             lo += 1
         best = max(best, hi - lo + 1)
     return best
+
 
 class FakeTelegram:
     """The whole fake Telegram: chats, updates, webhook delivery, fault injection, counters.

@@ -70,8 +70,13 @@ class CallWindow(BaseRateLimiter[None]):
         return None
 
     async def shutdown(self) -> None:
+        """No slots are handed out any more: a call still waiting is cancelled, not left
+        hanging (its delivery stays in the outbox for the next start)."""
         if self._handing_out is not None:
             self._handing_out.cancel()
+        for _, _, slot in self._waiting:
+            slot.cancel()
+        self._waiting.clear()
 
     async def process_request(
         self,
