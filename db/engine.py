@@ -20,7 +20,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine that survives a dropped connection (pre-ping) and, on SQLite,
     takes the write lock up front so two concurrent updates queue instead of failing."""
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        # Not bound to aiosqlite's thread: short statements run on the event loop (db/onetrip.py).
+        kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         if url.startswith("sqlite+aiosqlite"):
             from db.onetrip import dbapi
 

@@ -8,6 +8,16 @@ goes with the transaction's first statement, and a commit or rollback with nothi
 makes none. The driver, the dialect, types and errors are SQLAlchemy's own. It leans on
 two aiosqlite internals, `Connection._execute` and `Connection._conn`, which SQLAlchemy's
 adapter itself uses too.
+
+A statement marked short (db/short.py: a handful of rows found by key, on a tap's hot path)
+makes no trip at all: it runs on the event loop's own thread, where its SQLite work (~80 us)
+costs less than the two thread wake-ups of a trip (~180 us measured in bench_taps). It must
+never wait there, so it runs only inside a transaction holding the write lock; when it opens
+the transaction, its BEGIN IMMEDIATE is tried with no busy timeout, and if another process
+holds the lock the whole trip goes to the thread, where it waits as usual. A transaction of
+short statements only commits on the event loop too (a few pages appended to the WAL, no
+fsync); the WAL checkpoint that SQLite may run after a commit (file writes and an fsync)
+is left to commits in the thread: every other transaction, and at least every 32nd.
 """
 
 from __future__ import annotations
@@ -24,6 +34,15 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
+
+from db.short import is_short
+
+# SQLite's default: a commit that leaves this many pages in the WAL checkpoints it.
+WAL_AUTOCHECKPOINT = 1000
+# Commits on the event loop in a row, at most, before one goes to the thread (and may
+# checkpoint there): they leave the WAL at most a few hundred pages over SQLite's threshold.
+CHECKPOINT_EVERY = 32
+_inline_commits = 0
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -108,8 +127,15 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             finally:
                 cursor.close()
 
-        async with adapt._execute_mutex:
-            description, rows, rowcount, lastrowid = await connection._execute(work)
+        quick = is_short(operation)
+        adapt._long = (adapt._long and begin is None) or not quick
+        if quick and not adapt._execute_mutex.locked() and adapt._write_locked(begin):
+            # The transaction holds the write lock: nothing to wait for, run it here.
+            begin = None
+            description, rows, rowcount, lastrowid = work()
+        else:
+            async with adapt._execute_mutex:
+                description, rows, rowcount, lastrowid = await connection._execute(work)
         self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
         self._rows = collections.deque(rows)
 
@@ -118,12 +144,34 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """Also no trip for a commit or rollback with nothing to end (the pool's rollback after
     every commit, or a transaction that never ran a statement)."""
 
-    __slots__ = ("_begin",)
+    __slots__ = ("_begin", "_busy_ms", "_long")
     _cursor_cls = OneTripCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._begin: str | None = None  # a BEGIN waiting for the transaction's first statement
+        self._busy_ms: int | None = None
+        self._long = False  # whether the open transaction ran a statement not marked short
+
+    def _write_locked(self, begin: str | None) -> bool:
+        """Whether the open transaction holds SQLite's write lock, taking it first when
+        `begin` is BEGIN IMMEDIATE and no other process holds it (else: False at once, and
+        the BEGIN goes to the thread, where it may wait its busy timeout)."""
+        raw: sqlite3.Connection = self._connection._conn
+        if begin is None:
+            return raw.in_transaction  # our transactions all begin IMMEDIATE (db/engine.py)
+        if begin.upper() != "BEGIN IMMEDIATE":
+            return False
+        if self._busy_ms is None:
+            self._busy_ms = int(raw.execute("PRAGMA busy_timeout").fetchone()[0])
+        raw.execute("PRAGMA busy_timeout=0")
+        try:
+            raw.execute(begin)
+        except sqlite3.OperationalError:
+            return False  # locked by another process
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={self._busy_ms}")
+        return True
 
     def _open(self) -> bool:
         """Whether a transaction is open in SQLite (readable from any thread)."""
@@ -138,8 +186,25 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             super().rollback()
 
     def commit(self) -> None:
-        if self._open():
+        if not self._open():
+            return
+        global _inline_commits
+        if self._long or _inline_commits >= CHECKPOINT_EVERY:
+            _inline_commits = 0
             super().commit()
+            return
+        # Only short statements: a few pages appended to the WAL, no fsync (synchronous=NORMAL).
+        # The WAL checkpoint SQLite would run after this commit is left to the next commit in
+        # the thread (at the latest the CHECKPOINT_EVERY-th): it writes and syncs the file.
+        _inline_commits += 1
+        raw: sqlite3.Connection = self._connection._conn
+        raw.execute("PRAGMA wal_autocheckpoint=0")
+        try:
+            raw.commit()
+        except Exception as error:
+            self._handle_exception(error)
+        finally:
+            raw.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -16,6 +16,7 @@ from sqlalchemy import event
 from bot.pipeline import slots as slots_module
 from bot.pipeline.slots import HINT_SECONDS, SlotEntry, SlotStore
 from db.engine import Database
+from db.short import SHORT
 from tests.harness import running_bot
 from tests.invariants import assert_chat_matches
 
@@ -105,7 +106,7 @@ async def test_a_tap_reads_its_card_in_its_own_transaction(db: Database) -> None
     alone: list[list[str]] = []
 
     def statement(conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
-        transactions[id(conn.connection.dbapi_connection)].append(sql)
+        transactions[id(conn.connection.dbapi_connection)].append(sql.replace(f"{SHORT} ", ""))
 
     def commit(conn: Any) -> None:
         done = transactions.pop(id(conn.connection.dbapi_connection), [])

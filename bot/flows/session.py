@@ -34,6 +34,7 @@ from bot.views import general as general_view
 from bot.views import safety as safety_view
 from bot.views import session as view
 from db.models import PracticeSession, User
+from db.short import short
 from db.states import Stage
 
 END = len(STEPS)
@@ -536,7 +537,7 @@ def _quick_move() -> Any:
     def of_user(column: Any) -> Any:
         return select(column).where(users.c.id == sessions_.c.user_id).scalar_subquery()
 
-    return (
+    return short(
         update(sessions_)
         .where(
             sessions_.c.id == bindparam("q_session"),

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.effects import Effect, Entry, Priority, effect_from_json
 from db.models import OutboxEffect
+from db.short import short
 
 # A row is this process's to deliver until its lease ends; the sender renews the leases of
 # what it still holds, so only a dead process's rows are taken over.
@@ -34,6 +35,10 @@ class Item:
 _TABLE: Any = OutboxEffect.__table__
 # Built once (statements are immutable): a tap's transaction runs them, not their building.
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
+# A reply's few effects (a tap: the answer and the edit) skip SQLite's thread (db/short.py);
+# a reminder batch of hundreds does not.
+_INSERT_SHORT = short(_INSERT)
+SHORT_ROWS = 4
 _INSERT_IN_ORDER = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
 _REMOVE = delete(_TABLE).where(_TABLE.c.id.in_(bindparam("ids", expanding=True)))
 
@@ -70,7 +75,7 @@ async def add(
         # SQLAlchemy can only keep RETURNING in parameter order on SQLite one row at a time
         # (500 statements for a reminder batch). Rows of one INSERT get ascending ids in
         # their order (the transaction holds the write lock), so sorted ids match `entries`.
-        result = await s.execute(_INSERT, rows)
+        result = await s.execute(_INSERT_SHORT if len(rows) <= SHORT_ROWS else _INSERT, rows)
         ids = sorted(result.scalars().all())
     else:
         result = await s.execute(_INSERT_IN_ORDER, rows)

@@ -20,6 +20,7 @@ from db.models import (
     User,
     utcnow,
 )
+from db.short import short
 
 
 def _pg_insert(model: Any) -> Any:
@@ -33,11 +34,11 @@ def insert_ignoring_duplicates(session: AsyncSession, model: Any) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING in the dialect at hand: duplicates are
     refused by the database's unique keys, not by luck. Statements are immutable, so each
     is built once (a model, or its table for a plain Core insert without the ORM's cost)."""
-    return _ignoring_duplicates(session.get_bind().dialect.name, model)
+    return ignoring_duplicates(session.get_bind().dialect.name, model)
 
 
 @cache
-def _ignoring_duplicates(dialect: str, model: Any) -> Any:
+def ignoring_duplicates(dialect: str, model: Any) -> Any:
     stmt = _pg_insert(model) if dialect == "postgresql" else sqlite_insert(model)
     return stmt.on_conflict_do_nothing()
 
@@ -106,13 +107,17 @@ async def session_results(session: AsyncSession, session_id: int) -> dict[tuple[
     return {(key, side): outcome for key, side, outcome in rows}
 
 
+@cache
+def _short_result_insert(dialect: str) -> Any:
+    return short(ignoring_duplicates(dialect, ExerciseResult.__table__))
+
+
 async def record_result(
     session: AsyncSession, session_id: int, key: str, side: str, outcome: str, at: datetime
 ) -> bool:
     """Write one exercise result now; False when it was already recorded."""
-    table: Any = ExerciseResult.__table__
     result = await session.execute(
-        insert_ignoring_duplicates(session, table),
+        _short_result_insert(session.get_bind().dialect.name),
         {"session_id": session_id, "exercise_key": key, "side": side, "outcome": outcome, "recorded_at": at},
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
