@@ -43,6 +43,9 @@ ALLOWED_UPDATES = [
 SWEEP_SECONDS = 15.0
 HOLD_SWEEP_SECONDS = 5.0
 PRUNE_SECONDS = 3600.0
+# SQLite: the WAL is copied into the database file in the background, not inside commits
+# (db/onetrip.py); a checkpoint with nothing new to copy costs a few system calls.
+CHECKPOINT_SECONDS = 1.0
 # Readiness: getUpdates must have answered within this (a long poll returns every 10 s;
 # PTB's back-off after errors reaches 30 s).
 POLL_STALE_SECONDS = 60.0
@@ -172,6 +175,9 @@ class Runtime:
             jq.run_repeating(self._sweep, SWEEP_SECONDS, first=SWEEP_SECONDS, name="sweep")
             jq.run_repeating(self._hold_sweep, HOLD_SWEEP_SECONDS, first=HOLD_SWEEP_SECONDS, name="holds")
             jq.run_repeating(self._prune, PRUNE_SECONDS, first=60.0, name="prune")
+            if not self.db.is_postgres:
+                every = CHECKPOINT_SECONDS
+                jq.run_repeating(self._checkpoint, every, first=every, name="checkpoint")
         await self.app.start()
 
     async def start_polling(self) -> None:
@@ -264,6 +270,13 @@ class Runtime:
         except Exception as exc:
             self.db_errors["housekeeping"] += 1
             log.warning("prune skipped: %s", type(exc).__name__)
+
+    async def _checkpoint(self, _: object) -> None:
+        try:
+            await self.db.checkpoint()
+        except Exception as exc:
+            self.db_errors["housekeeping"] += 1
+            log.warning("WAL checkpoint skipped: %s", type(exc).__name__)
 
     # ------------------------------------------------------------------ health
 

@@ -20,6 +20,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine that survives a dropped connection (pre-ping) and, on SQLite,
     takes the write lock up front so two concurrent updates queue instead of failing."""
     if url.startswith("sqlite"):
+        from db.onetrip import WAL_AUTOCHECKPOINT
+
         # Not bound to aiosqlite's thread: short statements run on the event loop (db/onetrip.py).
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         if url.startswith("sqlite+aiosqlite"):
@@ -38,6 +40,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             # an application crash loses nothing. Halves the cost of each commit.
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
             cursor.close()
 
         @event.listens_for(engine.sync_engine, "begin")
@@ -77,6 +80,23 @@ class Database:
             return
         async with self._writer, self._sessions() as session, session.begin():
             yield session
+
+    async def checkpoint(self) -> tuple[int, int] | None:
+        """SQLite: copy the WAL into the database file, without waiting for readers or
+        writers (PASSIVE), in aiosqlite's thread; the event loop and writers go on meanwhile.
+        Returns (pages in the WAL, pages checkpointed); None on PostgreSQL (its own
+        checkpointer does this)."""
+        if self.is_postgres:
+            return None
+        async with self.engine.connect() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert raw is not None
+            async with raw.execute("PRAGMA wal_checkpoint(PASSIVE)") as cursor:
+                row = await cursor.fetchone()
+        if row is None:
+            return None
+        _busy, in_wal, done = row
+        return int(in_wal), int(done)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

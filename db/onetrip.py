@@ -17,7 +17,8 @@ the transaction, its BEGIN IMMEDIATE is tried with no busy timeout, and if anoth
 holds the lock the whole trip goes to the thread, where it waits as usual. A transaction of
 short statements only commits on the event loop too (a few pages appended to the WAL, no
 fsync); the WAL checkpoint that SQLite may run after a commit (file writes and an fsync)
-is left to commits in the thread: every other transaction, and at least every 32nd.
+never runs there: it is the background checkpoint's job (`Database.checkpoint`), with
+commits in the thread as the backstop (every other transaction, and at least every 32nd).
 """
 
 from __future__ import annotations
@@ -37,8 +38,14 @@ from sqlalchemy.util.concurrency import await_
 
 from db.short import is_short
 
-# SQLite's default: a commit that leaves this many pages in the WAL checkpoints it.
-WAL_AUTOCHECKPOINT = 1000
+# SQLite checkpoints its WAL (copies it into the database file and syncs that) inside the
+# commit that leaves this many pages in it; db/engine.py sets this on every connection. The
+# bot checkpoints in the background instead (`Database.checkpoint`, every second, from
+# bot/app.py): a 500-reminder claim writes ~1,000 pages at 100k users and paid for the
+# checkpoint in its own commit. This stays as the backstop for a process that does not
+# checkpoint (a one-off command, tests).
+WAL_AUTOCHECKPOINT = 10_000
+
 # Commits on the event loop in a row, at most, before one goes to the thread (and may
 # checkpoint there): they leave the WAL at most a few hundred pages over SQLite's threshold.
 CHECKPOINT_EVERY = 32
@@ -204,7 +211,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         except Exception as error:
             self._handle_exception(error)
         finally:
-            raw.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
+            raw.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")  # db/engine.py
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -15,9 +15,13 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.app import Runtime
+from config import load_settings
 from db import onetrip
 from db.engine import Database
 from db.short import SHORT, is_short, short
+from tests.harness import TOKEN
+from tgemu import EmulatorRequest, FakeTelegram
 
 META = MetaData()
 ROWS = Table("rows", META, Column("id", Integer, primary_key=True), Column("name", String, unique=True))
@@ -166,3 +170,61 @@ async def test_commits_on_the_event_loop_leave_the_wal_checkpoint_to_the_thread(
     assert len(trips) == 4  # the select's trip and its commit
     async with lite.session() as s:
         assert len((await s.execute(select(ROWS.c.id))).all()) == 2 * onetrip.CHECKPOINT_EVERY + 2
+
+
+async def test_commits_leave_the_wal_to_the_background_checkpoint(lite: Database, tmp_path: Path) -> None:
+    """A commit that passes SQLite's default 1,000 pages does not copy the WAL into the
+    database file itself (that cost a 500-reminder claim ~25 ms); `Database.checkpoint`
+    does, in aiosqlite's thread, and says how much it copied. In WAL mode the database file
+    grows only when a checkpoint copies pages into it."""
+    path = tmp_path / "trips.sqlite3"
+    await lite.checkpoint()
+    empty = path.stat().st_size
+    async with lite.session() as s:
+        await s.execute(insert(ROWS), [{"id": i, "name": "x" * 3000 + str(i)} for i in range(1500)])
+    assert path.stat().st_size == empty  # no checkpoint in the commit
+    in_wal, copied = await lite.checkpoint() or (0, 0)
+    assert in_wal > 1000 and copied == in_wal
+    assert path.stat().st_size > empty + 1000 * 4096
+    assert await lite.checkpoint() == (in_wal, in_wal)  # nothing new: nothing more to copy
+    async with lite.session() as s:
+        assert (await s.scalar(select(func.count()).select_from(ROWS))) == 1500
+
+
+async def test_postgresql_has_no_checkpoint_of_ours(db: Database) -> None:
+    if not db.is_postgres:
+        pytest.skip("PostgreSQL only: its own checkpointer copies the WAL")
+    assert await db.checkpoint() is None
+
+
+async def test_the_running_bot_checkpoints_sqlite_every_second(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runtime's job, not commits, keeps the WAL short; PostgreSQL needs no such job."""
+    calls: list[float] = []
+    real = db.checkpoint
+
+    async def counted() -> tuple[int, int] | None:
+        calls.append(asyncio.get_running_loop().time())
+        return await real()
+
+    monkeypatch.setattr(db, "checkpoint", counted)
+    fake = FakeTelegram()
+    config = load_settings(bot_token=TOKEN, database_url=db.url, _env_file=None)
+    runtime = Runtime(config, db, request=EmulatorRequest(fake), get_updates_request=EmulatorRequest(fake))
+    await runtime.start()
+    try:
+        jobs = runtime.app.job_queue.get_jobs_by_name("checkpoint")  # type: ignore[union-attr]
+        if db.is_postgres:
+            assert jobs == ()
+            return
+        assert len(jobs) == 1
+        for _ in range(50):  # at most 5 s
+            if len(calls) >= 2:
+                break
+            await asyncio.sleep(0.1)
+        assert runtime.db_errors["housekeeping"] == 0
+    finally:
+        await runtime.stop()
+        await fake.aclose()
+    assert len(calls) >= 2 and 0.5 < calls[1] - calls[0] < 2.0
