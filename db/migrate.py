@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 # PostgreSQL advisory lock key: bot processes starting together migrate one at a time.
 MIGRATION_LOCK_KEY = 0x5C0AC4_0001
 # The newest revision in db/migrations/versions (tests/test_migrations.py checks they agree).
-HEAD = "0004"
+HEAD = "0005"
 
 
 def alembic_config() -> Config:

@@ -194,12 +194,12 @@ class PracticeSession(Base):
 
 class ExerciseResult(Base):
     __tablename__ = "exercise_results"
+    # Its unique key starts with session_id: it serves lookups by session (no second index
+    # to update on every step tap).
     __table_args__ = (UniqueConstraint("session_id", "exercise_key", "side"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("practice_sessions.id", ondelete="CASCADE"), index=True
-    )
+    session_id: Mapped[int] = mapped_column(ForeignKey("practice_sessions.id", ondelete="CASCADE"))
     exercise_key: Mapped[str] = mapped_column(String(32))
     # left | right | both
     side: Mapped[str] = mapped_column(String(8))
@@ -214,10 +214,12 @@ class ReminderLog(Base):
     """One row per reminder occurrence; the unique key stops two processes sending it twice."""
 
     __tablename__ = "reminder_log"
+    # Its unique key starts with user_id: it serves lookups by user (no second index to update
+    # for each of a claim's 500 rows).
     __table_args__ = (UniqueConstraint("user_id", "due_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     local_date: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(8), default="daily")

@@ -186,3 +186,29 @@ async def test_safety_v2_maps_stored_answers_and_keeps_everyone_paused_paused(tm
     assert rows[2][0] == "doctor_first"  # paused stays paused
     assert rows[3][0] == "emergency"  # stopped stays stopped
     assert rows[4][0] == "pending" and rows[4][2] == "habit"
+
+
+async def test_the_migrated_schema_is_what_the_models_declare(db: Database) -> None:
+    """Tables, columns and indexes: a model change without its migration (or the reverse)
+    shows here, on SQLite and on PostgreSQL."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from db.models import Base, add_postgresql_options
+
+    if db.is_postgres:
+        add_postgresql_options()
+
+    def diff(conn) -> list:  # type: ignore[no-untyped-def]
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        return compare_metadata(context, Base.metadata)
+
+    async with db.engine.connect() as conn:
+        changes = await conn.run_sync(diff)
+    structural = [
+        change
+        for change in changes
+        if isinstance(change, tuple) and change[0] in {"add_table", "remove_table", "add_column",
+                                                        "remove_column", "add_index", "remove_index"}
+    ]
+    assert structural == []
