@@ -8,7 +8,7 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -255,11 +255,7 @@ class Runtime:
             log.warning("sweep skipped: %s", type(exc).__name__)
 
     async def _hold_sweep(self, _: object) -> None:
-        try:
-            await self.timers.sweep()
-        except Exception as exc:
-            self.db_errors["housekeeping"] += 1
-            log.warning("hold sweep skipped: %s", type(exc).__name__)
+        await self._housekeep("hold sweep", self.timers.sweep)
 
     async def _prune(self, _: object) -> None:
         try:
@@ -272,11 +268,15 @@ class Runtime:
             log.warning("prune skipped: %s", type(exc).__name__)
 
     async def _checkpoint(self, _: object) -> None:
+        await self._housekeep("WAL checkpoint", self.db.checkpoint)
+
+    async def _housekeep(self, what: str, work: Callable[[], Awaitable[object]]) -> None:
+        """A periodic chore: a failure is counted and logged, and the next run tries again."""
         try:
-            await self.db.checkpoint()
+            await work()
         except Exception as exc:
             self.db_errors["housekeeping"] += 1
-            log.warning("WAL checkpoint skipped: %s", type(exc).__name__)
+            log.warning("%s skipped: %s", what, type(exc).__name__)
 
     # ------------------------------------------------------------------ health
 

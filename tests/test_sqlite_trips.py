@@ -228,3 +228,31 @@ async def test_the_running_bot_checkpoints_sqlite_every_second(
         await runtime.stop()
         await fake.aclose()
     assert len(calls) >= 2 and 0.5 < calls[1] - calls[0] < 2.0
+
+
+async def test_a_failing_checkpoint_is_counted_and_logged_and_the_next_one_runs(
+    db: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Like every periodic chore: a database blip costs one run, never the job."""
+    from sqlalchemy.exc import OperationalError
+
+    outcomes = [OperationalError("PRAGMA wal_checkpoint", {}, Exception("database is locked")), None]
+
+    async def flaky() -> None:
+        outcome = outcomes.pop(0)
+        if outcome is not None:
+            raise outcome
+
+    monkeypatch.setattr(db, "checkpoint", flaky)
+    config = load_settings(bot_token=TOKEN, database_url=db.url, _env_file=None)
+    fake = FakeTelegram()
+    runtime = Runtime(config, db, request=EmulatorRequest(fake), jobs=False)
+    try:
+        with caplog.at_level("WARNING", logger="bot.app"):
+            await runtime._checkpoint(None)
+            await runtime._checkpoint(None)
+    finally:
+        await fake.aclose()
+    assert outcomes == []
+    assert runtime.db_errors["housekeeping"] == 1
+    assert [r.getMessage() for r in caplog.records] == ["WAL checkpoint skipped: OperationalError"]
