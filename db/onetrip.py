@@ -201,8 +201,8 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             super().commit()
             return
         # Only short statements: a few pages appended to the WAL, no fsync (synchronous=NORMAL).
-        # The WAL checkpoint SQLite would run after this commit is left to the next commit in
-        # the thread (at the latest the CHECKPOINT_EVERY-th): it writes and syncs the file.
+        # A checkpoint SQLite would run after this commit (it writes and syncs the database
+        # file) is left to the background checkpoint, or to the next commit in the thread.
         _inline_commits += 1
         raw: sqlite3.Connection = self._connection._conn
         raw.execute("PRAGMA wal_autocheckpoint=0")
