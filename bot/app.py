@@ -113,6 +113,7 @@ class Runtime:
             slots=self.sender.slots,
         )
         processor.worker = self.worker
+        self.processor = processor
         self.timers = Timers(self.app.job_queue, self.worker, settings.timer_scale)
         self.dispatcher = Dispatcher(db, settings, self.sender, self.now)
         bot.set_store(self.store_updates)
@@ -205,7 +206,10 @@ class Runtime:
                 log.debug("polling had stopped: %s", type(exc).__name__)
         await self.dispatcher.stop()
         if self.app.running:
+            self.processor.stopping = True  # updates not yet begun wait in the inbox
             await self.app.stop()
+            if self.processor.left:
+                log.info("%d stored updates left for the next start", self.processor.left)
         await self.sender.stop()
         await self.app.shutdown()
 

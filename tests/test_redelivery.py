@@ -238,3 +238,48 @@ async def test_a_whole_session_with_every_update_delivered_twice(db: Database) -
         await assert_chat_matches(db, alex)
         assert h.errors == []
         await assert_invariants(db)
+
+
+async def test_a_stop_leaves_a_backlog_in_the_inbox_and_the_next_start_handles_it_once(
+    db: Database,
+) -> None:
+    """PTB's Application.stop() would run every update it had already taken from its queue
+    (a 10k backlog kept a stop busy for minutes). Those are stored and pending in the inbox:
+    the stop leaves them, and the next start handles each exactly once."""
+    fake = FakeTelegram()
+    texts = 60
+    try:
+        async with running_bot(db, fake=fake) as h:
+            bob, alex = h.user(2002, "Bob"), h.user()
+            bob.send_text("hello")
+            await h.pump()
+            per_text = len(bob.bot_messages())  # what the bot says to a stranger's text
+            assert per_text >= 1
+            for i in range(texts):
+                alex.send_text(f"hello {i}")
+            fetched = await h.runtime.bot.get_updates(offset=h._offset, timeout=0)  # stored
+            assert len(fetched) == texts
+            for update in fetched:  # into PTB's queue, as its Updater does
+                await h.runtime.app.update_queue.put(update)
+            await h.runtime.stop()
+            first = h.runtime.worker.stats.handled - 1  # bob's
+            assert h.runtime.processor.left > 0
+            assert first + h.runtime.processor.left == texts
+            async with db.session() as s:
+                pending = await s.scalar(select(func.count()).where(InboxUpdate.done_at.is_(None)))
+            assert pending == h.runtime.processor.left
+        async with running_bot(db, fake=fake) as h:  # start-up queues the pending updates
+            for _ in range(300):  # at most 30 s
+                async with db.session() as s:
+                    pending = await s.scalar(select(func.count()).where(InboxUpdate.done_at.is_(None)))
+                if not pending and not h.runtime.worker.busy():
+                    break
+                await asyncio.sleep(0.1)
+            await h.runtime.sender.drain()
+            assert pending == 0
+            assert h.runtime.worker.stats.handled == texts - first
+            assert h.runtime.worker.stats.duplicates == 0
+            assert len(alex.bot_messages()) == texts * per_text
+            assert h.errors == []
+    finally:
+        await fake.aclose()

@@ -340,11 +340,19 @@ class InboxProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
         self.worker: Worker | None = None
+        # Set when the process stops: PTB's Application.stop() runs every update it already
+        # took from its queue (a 10k backlog kept a stop busy for minutes). Each is stored
+        # and still pending in the inbox, so it is left to the next start instead.
+        self.stopping = False
+        self.left: int = 0
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         close = getattr(coroutine, "close", None)
         if close is not None:
             close()
+        if self.stopping:
+            self.left += 1
+            return
         if isinstance(update, Update) and self.worker is not None:
             await self.worker.handle(update)
 
