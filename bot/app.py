@@ -206,7 +206,14 @@ class Runtime:
                 log.debug("polling had stopped: %s", type(exc).__name__)
         await self.dispatcher.stop()
         if self.app.running:
-            self.processor.stopping = True  # updates not yet begun wait in the inbox
+            # Updates not yet begun wait in the inbox for the next start (all are stored
+            # before they are queued): none is taken from PTB's queue or run any more.
+            self.processor.stopping = True
+            queue = self.app.update_queue
+            while not queue.empty():
+                queue.get_nowait()
+                queue.task_done()  # Application.stop() joins the queue
+                self.processor.left += 1
             await self.app.stop()
             if self.processor.left:
                 log.info("%d stored updates left for the next start", self.processor.left)
