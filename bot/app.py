@@ -253,30 +253,28 @@ class Runtime:
         self.dispatcher.kick()
 
     async def _sweep(self, _: object) -> None:
-        try:
-            for update in await self.worker.pending(older_than=ORPHAN_AFTER):
-                await self.app.update_queue.put(update)
-            await self._take_orphans()
-            held = self.sender.holds()
-            if held:
-                async with self.db.session() as s:
-                    await outbox.renew(s, held, self.now())
-        except Exception as exc:
-            self.db_errors["housekeeping"] += 1
-            log.warning("sweep skipped: %s", type(exc).__name__)
+        await self._housekeep("sweep", self._sweep_once)
+
+    async def _sweep_once(self) -> None:
+        for update in await self.worker.pending(older_than=ORPHAN_AFTER):
+            await self.app.update_queue.put(update)
+        await self._take_orphans()
+        held = self.sender.holds()
+        if held:
+            async with self.db.session() as s:
+                await outbox.renew(s, held, self.now())
 
     async def _hold_sweep(self, _: object) -> None:
         await self._housekeep("hold sweep", self.timers.sweep)
 
     async def _prune(self, _: object) -> None:
-        try:
-            async with self.db.session() as s:
-                removed = await inbox.prune(s, self.now())
-            if removed:
-                log.info("inbox: pruned %d handled updates", removed)
-        except Exception as exc:
-            self.db_errors["housekeeping"] += 1
-            log.warning("prune skipped: %s", type(exc).__name__)
+        await self._housekeep("prune", self._prune_once)
+
+    async def _prune_once(self) -> None:
+        async with self.db.session() as s:
+            removed = await inbox.prune(s, self.now())
+        if removed:
+            log.info("inbox: pruned %d handled updates", removed)
 
     async def _checkpoint(self, _: object) -> None:
         await self._housekeep("WAL checkpoint", self.db.checkpoint)

@@ -7,14 +7,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
-from bot.services.store import ignoring_duplicates
+from bot.services.store import short_insert_ignoring_duplicates
 from db.models import InboxUpdate
 from db.short import short
 
@@ -51,12 +50,7 @@ def to_row(update: Update, now: datetime, payload: str | None = None) -> dict[st
 async def store(s: AsyncSession, rows: Sequence[dict[str, object]]) -> None:
     """Insert updates; an update_id seen before is ignored (Telegram redelivers)."""
     if rows:
-        await s.execute(_store_statement(s.get_bind().dialect.name), list(rows))
-
-
-@cache
-def _store_statement(dialect: str) -> Any:
-    return short(ignoring_duplicates(dialect, InboxUpdate.__table__))
+        await s.execute(short_insert_ignoring_duplicates(s, InboxUpdate.__table__), list(rows))
 
 
 def _claim_statement() -> Any:
@@ -81,7 +75,7 @@ def _claim_statement() -> Any:
 
 # Built once: on every update, building it (an ORM UPDATE with an aliased subquery) cost
 # more Python than running it.
-# Both are short (db/short.py): one update's row, found by key.
+# Short (db/short.py): one update's row, found by key.
 _CLAIM = short(_claim_statement())
 
 

@@ -34,13 +34,23 @@ def insert_ignoring_duplicates(session: AsyncSession, model: Any) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING in the dialect at hand: duplicates are
     refused by the database's unique keys, not by luck. Statements are immutable, so each
     is built once (a model, or its table for a plain Core insert without the ORM's cost)."""
-    return ignoring_duplicates(session.get_bind().dialect.name, model)
+    return _ignoring_duplicates(session.get_bind().dialect.name, model)
+
+
+def short_insert_ignoring_duplicates(session: AsyncSession, table: Any) -> Any:
+    """The same, marked short (db/short.py): a hot-path insert of a few rows by key."""
+    return _short_ignoring_duplicates(session.get_bind().dialect.name, table)
 
 
 @cache
-def ignoring_duplicates(dialect: str, model: Any) -> Any:
+def _ignoring_duplicates(dialect: str, model: Any) -> Any:
     stmt = _pg_insert(model) if dialect == "postgresql" else sqlite_insert(model)
     return stmt.on_conflict_do_nothing()
+
+
+@cache
+def _short_ignoring_duplicates(dialect: str, table: Any) -> Any:
+    return short(_ignoring_duplicates(dialect, table))
 
 
 async def get_user(session: AsyncSession, telegram_id: int) -> User | None:
@@ -107,17 +117,12 @@ async def session_results(session: AsyncSession, session_id: int) -> dict[tuple[
     return {(key, side): outcome for key, side, outcome in rows}
 
 
-@cache
-def _short_result_insert(dialect: str) -> Any:
-    return short(ignoring_duplicates(dialect, ExerciseResult.__table__))
-
-
 async def record_result(
     session: AsyncSession, session_id: int, key: str, side: str, outcome: str, at: datetime
 ) -> bool:
     """Write one exercise result now; False when it was already recorded."""
     result = await session.execute(
-        _short_result_insert(session.get_bind().dialect.name),
+        short_insert_ignoring_duplicates(session, ExerciseResult.__table__),
         {"session_id": session_id, "exercise_key": key, "side": side, "outcome": outcome, "recorded_at": at},
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
