@@ -30,7 +30,8 @@ from bot.logging_setup import REDACTED, add_secret
 from bot.pipeline import outbox
 from bot.services import store
 from config import load_settings
-from db.engine import Database
+from db import engine as engine_module
+from db.engine import Database, connection_lost
 from db.models import Base, ExerciseResult, InboxUpdate, PracticeSession, ReminderLog, ScreeningAnswer, User
 from db.short import SHORT
 from db.states import OnboardingStep
@@ -442,6 +443,62 @@ async def kill_bot_connections(url: str) -> int:
         )
     finally:
         await conn.close()
+
+
+async def test_a_connection_idle_past_the_window_is_pinged_and_replaced(
+    pg_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Idle past the window: the checkout pings it (one round trip), finds it dead and hands
+    out a fresh one, so even a caller that never retries sees no error."""
+    async with pg_db.session() as s:
+        before = await s.scalar(text("SELECT pg_backend_pid()"))
+    monkeypatch.setattr(engine_module, "PING_IDLE_SECONDS", 0.0)
+    assert await kill_bot_connections(pg_db.url) >= 1
+    async with pg_db.session() as s:
+        after = await s.scalar(text("SELECT pg_backend_pid()"))
+    assert after != before
+
+
+async def test_a_connection_used_within_the_window_is_not_pinged_and_its_loss_is_retried(
+    pg_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Used a moment ago: no ping (no round trip on a hot path). If it died meanwhile, the
+    first statement fails as a lost connection, the pool is renewed, and a second try works."""
+    pings: list[str] = []
+
+    @event.listens_for(pg_db.engine.sync_engine, "before_cursor_execute")
+    def _statement(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        pings.append(statement)
+
+    async with pg_db.session() as s:
+        await s.execute(text("SELECT 1"))
+    monkeypatch.setattr(engine_module, "PING_IDLE_SECONDS", 3600.0)
+    assert await kill_bot_connections(pg_db.url) >= 1
+    with pytest.raises(Exception) as lost:
+        async with pg_db.session() as s:
+            await s.execute(text("SELECT 2"))
+    assert connection_lost(lost.value)
+    async with pg_db.session() as s:
+        assert await s.scalar(text("SELECT 3")) == 3
+    assert [p.strip() for p in pings] == ["SELECT 1", "SELECT 2", "SELECT 3"]
+
+
+async def test_an_update_is_stored_after_its_connection_died_unnoticed(
+    pg_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """getUpdates stores what it fetched on a connection that died a moment ago: the store
+    runs once more on a fresh one, so the batch is not refetched after a back-off."""
+    monkeypatch.setattr(engine_module, "PING_IDLE_SECONDS", 3600.0)
+    async with running_bot(pg_db) as h:
+        alex = h.user()
+        await h.say(alex, "/start")
+        assert await kill_bot_connections(pg_db.url) >= 1
+        await h.say(alex, "/help")
+        assert h.runtime.db_errors["intake"] == 0
+        async with pg_db.session() as s:
+            stored = (await s.execute(select(InboxUpdate.done_at))).scalars().all()
+        assert len(stored) == 2 and all(done is not None for done in stored)
+        assert h.errors == []
 
 
 async def test_killed_connections_next_update_and_dispatch_succeed(pg_db: Database) -> None:

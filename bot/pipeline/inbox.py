@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, delete, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from telegram import Update
 
-from bot.services.store import short_insert_ignoring_duplicates
+from bot.services.store import short_ignoring_duplicates
 from db.models import InboxUpdate
 from db.short import short
 
@@ -47,27 +47,33 @@ def to_row(update: Update, now: datetime, payload: str | None = None) -> dict[st
     }
 
 
-async def store(s: AsyncSession, rows: Sequence[dict[str, object]]) -> None:
+async def store(conn: AsyncConnection, rows: Sequence[dict[str, object]]) -> None:
     """Insert updates; an update_id seen before is ignored (Telegram redelivers)."""
     if rows:
-        await s.execute(short_insert_ignoring_duplicates(s, InboxUpdate.__table__), list(rows))
+        statement = short_ignoring_duplicates(conn.dialect.name, InboxUpdate.__table__)
+        await conn.execute(statement, list(rows))
 
 
-def _claim_statement() -> Any:
+def _claim_statement(*, lock: bool = False) -> Any:
     table: Any = InboxUpdate.__table__
     earlier = table.alias("earlier")
     update_id: Any = bindparam("claim_update_id")
+    key: Any = bindparam("claim_key")
+    conditions = [
+        table.c.update_id == update_id,
+        table.c.done_at.is_(None),
+        ~exists().where(
+            earlier.c.user_key == key,
+            earlier.c.update_id < update_id,
+            earlier.c.done_at.is_(None),
+        ),
+    ]
+    if lock:
+        # The user's advisory lock, taken once the update's row is found (see `claim`).
+        conditions.append(func.pg_advisory_xact_lock(key).is_not(None))
     return (
         update(table)
-        .where(
-            table.c.update_id == update_id,
-            table.c.done_at.is_(None),
-            ~exists().where(
-                earlier.c.user_key == bindparam("claim_key"),
-                earlier.c.update_id < update_id,
-                earlier.c.done_at.is_(None),
-            ),
-        )
+        .where(*conditions)
         .values(done_at=bindparam("claim_now"))
         .returning(table.c.received_at)
     )
@@ -77,6 +83,7 @@ def _claim_statement() -> Any:
 # more Python than running it.
 # Short (db/short.py): one update's row, found by key.
 _CLAIM = short(_claim_statement())
+_CLAIM_LOCKING = _claim_statement(lock=True)
 
 
 async def claim(s: AsyncSession, update_id: int, key: int, now: datetime) -> datetime | None:
@@ -86,7 +93,28 @@ async def claim(s: AsyncSession, update_id: int, key: int, now: datetime) -> dat
     Runs first in the update's transaction: a rollback un-marks it; on PostgreSQL the row
     lock makes a concurrent claim of the same update wait for this transaction, then fail.
     """
-    result = await s.execute(_CLAIM, {"claim_update_id": update_id, "claim_key": key, "claim_now": now})
+    return await _claim(s, _CLAIM, update_id, key, now)
+
+
+async def claim_locking(s: AsyncSession, update_id: int, key: int, now: datetime) -> datetime | None:
+    """PostgreSQL: `claim`, holding the user's transaction-scoped advisory lock from then on
+    (two processes never run one user's updates at once).
+
+    The lock is taken inside the claim's own statement (one round trip, not two). That
+    statement's snapshot predates the lock, so if another process finished an earlier update
+    of this user while we waited for it, the claim still sees that one pending and fails;
+    then it is asked again, with the lock held and a fresh snapshot. A success needs no
+    second look: every statement after it sees what the lock's last holder committed.
+    """
+    received = await _claim(s, _CLAIM_LOCKING, update_id, key, now)
+    if received is None:
+        await s.execute(select(func.pg_advisory_xact_lock(key)))
+        received = await _claim(s, _CLAIM, update_id, key, now)
+    return received
+
+
+async def _claim(s: AsyncSession, statement: Any, update_id: int, key: int, now: datetime) -> datetime | None:
+    result = await s.execute(statement, {"claim_update_id": update_id, "claim_key": key, "claim_now": now})
     received: datetime | None = result.scalar_one_or_none()
     return received
 
@@ -127,8 +155,6 @@ async def prune(s: AsyncSession, now: datetime) -> int:
 
 async def backlog(s: AsyncSession) -> tuple[int, datetime | None]:
     """How many updates wait, and since when (for /metrics and readiness)."""
-    from sqlalchemy import func
-
     count, oldest = (
         await s.execute(
             select(func.count(), func.min(InboxUpdate.received_at)).where(InboxUpdate.done_at.is_(None))

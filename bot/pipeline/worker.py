@@ -166,8 +166,10 @@ class Worker:
     async def _once(self, update: Update, key: int, *, retry: bool = False) -> list[inbox.Stored]:
         now = self.now()
         async with self.db.session() as s:
-            await self._user_lock(s, key)
-            received = await inbox.claim(s, update.update_id, key, now)
+            if self.db.is_postgres and key:
+                received = await inbox.claim_locking(s, update.update_id, key, now)
+            else:
+                received = await inbox.claim(s, update.update_id, key, now)
             if received is None:
                 earlier = await inbox.earlier_pending(s, key, update.update_id)
                 if not earlier:

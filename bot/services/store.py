@@ -39,7 +39,7 @@ def insert_ignoring_duplicates(session: AsyncSession, model: Any) -> Any:
 
 def short_insert_ignoring_duplicates(session: AsyncSession, table: Any) -> Any:
     """The same, marked short (db/short.py): a hot-path insert of a few rows by key."""
-    return _short_ignoring_duplicates(session.get_bind().dialect.name, table)
+    return short_ignoring_duplicates(session.get_bind().dialect.name, table)
 
 
 @cache
@@ -49,7 +49,7 @@ def _ignoring_duplicates(dialect: str, model: Any) -> Any:
 
 
 @cache
-def _short_ignoring_duplicates(dialect: str, table: Any) -> Any:
+def short_ignoring_duplicates(dialect: str, table: Any) -> Any:
     return short(_ignoring_duplicates(dialect, table))
 
 
