@@ -134,3 +134,50 @@ async def test_a_tap_reads_its_card_in_its_own_transaction(db: Database) -> None
         event.remove(engine, "before_cursor_execute", statement)
         event.remove(engine, "commit", commit)
     assert alone[reads_before:] == []
+
+
+async def test_a_quick_tap_returns_its_card_with_the_move(db: Database) -> None:
+    """Done on a step: the session's UPDATE returns the live card too, so no statement reads
+    `chat_slots` (neither the update's transaction nor the sender), and the chat shows what
+    the database holds."""
+    selects: list[str] = []
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        if sql.replace(f"{SHORT} ", "").startswith("SELECT chat_slots"):
+            selects.append(sql)
+
+    engine = db.engine.sync_engine
+    async with running_bot(db) as h:
+        slots = h.runtime.sender.slots
+        slots.shared = True
+        h.runtime.worker.slots = slots
+        alex = h.user()
+        await h.onboard(alex)
+        await h.press(alex, "▶️ Start now")
+        await h.press(alex, "3")
+        event.listen(engine, "before_cursor_execute", statement)
+        try:
+            for _ in range(3):
+                await h.press(alex, "✅ Done")
+        finally:
+            event.remove(engine, "before_cursor_execute", statement)
+        await assert_chat_matches(db, alex)
+        assert h.errors == []
+    assert selects == []
+
+
+async def test_a_card_the_flow_read_is_used_unless_written_since(db: Database) -> None:
+    store = SlotStore(db, shared=True)
+    read = SlotEntry(41, "text", None)
+    mark = store.mark()
+    async with db.session() as s:
+        await store.prefetch(s, [(CHAT, SLOT)], known={(CHAT, SLOT): read}, known_at=mark)
+    with no_transactions(db):
+        assert await store.get(CHAT, SLOT) == SlotEntry(41, "text", None)
+
+    mark = store.mark()
+    store.put(CHAT, SLOT, SlotEntry(42, "text", None))  # the card was sent anew meanwhile
+    await book(db, store)
+    async with db.session() as s:
+        await store.prefetch(s, [(CHAT, SLOT)], known={(CHAT, SLOT): read}, known_at=mark)
+    assert await store.get(CHAT, SLOT) == SlotEntry(42, "text", None)

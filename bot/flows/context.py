@@ -63,6 +63,10 @@ class FlowContext:
     priority: Priority = Priority.REPLY
     effects: list[Entry] = field(default_factory=list)
     timers: list[HoldTimer] = field(default_factory=list)
+    # Live cards a flow's own statement already read: (chat, slot) -> (message id, kind,
+    # media key), None for no card yet. The worker hands them to the sender instead of
+    # reading them again (the quick tap's UPDATE returns its card: one round trip fewer).
+    slots_read: dict[tuple[int, str], tuple[int, str, str | None] | None] = field(default_factory=dict)
     _user: User | None = None
     _loaded: bool = False
     _answered: bool = False

@@ -33,7 +33,7 @@ from bot.views import exercises as exercises_view
 from bot.views import general as general_view
 from bot.views import safety as safety_view
 from bot.views import session as view
-from db.models import PracticeSession, User
+from db.models import ChatSlot, PracticeSession, User
 from db.short import short
 from db.states import Stage
 
@@ -506,11 +506,14 @@ async def quick_press(ctx: FlowContext, session_id: int, step: int, choice: b.St
         "q_stage": stage,
         "q_following": following,
     }
-    row = (await ctx.s.execute(_QUICK_MOVE, params)).first()
+    row = (await ctx.s.execute(_QUICK_MOVE, {**params, "q_slot": slot(session_id)})).first()
     if row is None:
         return False
-    locale, has_band, holds = row
+    locale, has_band, holds, chat_id, card_id, card_kind, card_media = row
     ctx.use_locale(locale)
+    ctx.slots_read[(chat_id, slot(session_id))] = (
+        (card_id, card_kind, card_media) if card_id is not None else None
+    )
     current = STEPS[step]
     await store.record_result(
         ctx.s, session_id, current.exercise.key, current.side, OUTCOMES[action], ctx.now
@@ -527,7 +530,7 @@ def _table(model: Any) -> Table:
 
 
 def _quick_move() -> Any:
-    users, sessions_ = _table(User), _table(PracticeSession)
+    users, sessions_, slots = _table(User), _table(PracticeSession), _table(ChatSlot)
     owner = (
         select(users.c.id)
         .where(users.c.telegram_id == bindparam("q_presser"), users.c.screen_status.not_in(_STOPPED))
@@ -535,7 +538,16 @@ def _quick_move() -> Any:
     )
 
     def of_user(column: Any) -> Any:
-        return select(column).where(users.c.id == sessions_.c.user_id).scalar_subquery()
+        # Correlated to the updated row explicitly: one is nested in `of_card` below.
+        return select(column).where(users.c.id == sessions_.c.user_id).correlate(sessions_).scalar_subquery()
+
+    def of_card(column: Any) -> Any:
+        # Nested, not a join: SQLite writes RETURNING's columns unqualified.
+        return (
+            select(column)
+            .where(slots.c.chat_id == of_user(users.c.chat_id), slots.c.slot == bindparam("q_slot"))
+            .scalar_subquery()
+        )
 
     return short(
         update(sessions_)
@@ -547,7 +559,15 @@ def _quick_move() -> Any:
             sessions_.c.stage.in_(bindparam("q_sources", expanding=True)),
         )
         .values(stage=bindparam("q_stage"), step=bindparam("q_following"), hold_until=None)
-        .returning(of_user(users.c.locale), of_user(users.c.has_band), of_user(users.c.hold_seconds))
+        .returning(
+            of_user(users.c.locale),
+            of_user(users.c.has_band),
+            of_user(users.c.hold_seconds),
+            of_user(users.c.chat_id),
+            of_card(slots.c.message_id),
+            of_card(slots.c.kind),
+            of_card(slots.c.media_key),
+        )
     )
 
 

@@ -65,19 +65,36 @@ class SlotStore:
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
 
-    async def prefetch(self, s: AsyncSession, keys: list[Key]) -> None:
-        """Read these slots in the caller's transaction, for the sender's next `get`."""
+    def mark(self) -> int:
+        """The write count now: a slot read after this is voided by any later write here."""
+        return self._count
+
+    async def prefetch(
+        self,
+        s: AsyncSession,
+        keys: list[Key],
+        *,
+        known: dict[Key, SlotEntry | None] | None = None,
+        known_at: int = 0,
+    ) -> None:
+        """Read these slots in the caller's transaction, for the sender's next `get`; those
+        in `known` were read in it already (when the write count was `known_at`)."""
         keys = [key for key in dict.fromkeys(keys) if key not in self._writes]
         if not keys:
             return
+        known = known or {}
         count = self._count
-        rows = await s.execute(
-            _PREFETCH, {"chats": list({c for c, _ in keys}), "slots": list({n for _, n in keys})}
-        )
-        found = {(chat, name): SlotEntry(mid, kind, media) for chat, name, mid, kind, media in rows}
+        missing = [key for key in keys if key not in known]
+        found: dict[Key, SlotEntry | None] = {}
+        if missing:
+            rows = await s.execute(
+                _PREFETCH, {"chats": list({c for c, _ in missing}), "slots": list({n for _, n in missing})}
+            )
+            found = {(chat, name): SlotEntry(mid, kind, media) for chat, name, mid, kind, media in rows}
         read_at = time.monotonic()
         for key in keys:
-            self._hints[key] = (found.get(key), count, read_at)
+            hint = (known[key], known_at) if key in known else (found.get(key), count)
+            self._hints[key] = (*hint, read_at)
             self._hints.move_to_end(key)
         while len(self._hints) > CACHE_SIZE:
             self._hints.popitem(last=False)

@@ -30,7 +30,7 @@ from bot.flows.context import FlowContext, HoldTimer, Sender
 from bot.i18n import pick_locale, translator
 from bot.logging_setup import user_text
 from bot.pipeline import inbox, outbox
-from bot.pipeline.slots import SlotStore
+from bot.pipeline.slots import SlotEntry, SlotStore
 from bot.pipeline.timings import UPDATE_BUCKETS, Timings
 from config import Settings
 from db.engine import Database
@@ -182,10 +182,11 @@ class Worker:
                         self.submit([item for item in stray if item.id not in held])
                 return earlier
             ctx = FlowContext(s, self.settings, now)
+            mark = self.slots.mark() if self.slots is not None else 0
             await self.router(update, ctx)
             ctx.finish()
             items = await outbox.add(s, ctx.effects, now, origin=update.update_id)
-            await self._prefetch(s, ctx.effects)
+            await self._prefetch(s, ctx, mark)
         self.stats.handled += 1
         waited = (self.now() - received).total_seconds()
         self.stats.latency.observe(waited)
@@ -208,14 +209,16 @@ class Worker:
             self.start_timers(ctx.timers)
         return []
 
-    async def _prefetch(self, s: Any, entries: list[Entry]) -> None:
-        """The slots these effects edit, read now: the sender then needs no transaction
-        (a pool checkout and a round trip on PostgreSQL) before it can edit the card."""
+    async def _prefetch(self, s: Any, ctx: FlowContext, mark: int) -> None:
+        """The slots these effects edit, read now (unless the flow read them already, at
+        write count `mark`): the sender then needs no transaction (a pool checkout and a
+        round trip on PostgreSQL) before it can edit the card."""
         if self.slots is None:
             return
-        keys = [(entry.chat_id, slot) for entry in entries if (slot := _slot_of(entry.effect))]
+        keys = [(entry.chat_id, slot) for entry in ctx.effects if (slot := _slot_of(entry.effect))]
         if keys:
-            await self.slots.prefetch(s, keys)
+            known = {key: SlotEntry(*card) if card else None for key, card in ctx.slots_read.items()}
+            await self.slots.prefetch(s, keys, known=known, known_at=mark)
 
     async def _fail(self, update: Update, key: int, exc: BaseException) -> None:
         """A bug: log it with ids (never the user's text), apologise, and move on."""
@@ -275,9 +278,10 @@ class Worker:
             async with self.db.session() as s:
                 await self._user_lock(s, key)
                 ctx = FlowContext(s, self.settings, now, who=who, priority=priority)
+                mark = self.slots.mark() if self.slots is not None else 0
                 await flow(ctx)
                 items = await outbox.add(s, ctx.effects, now)
-                await self._prefetch(s, ctx.effects)
+                await self._prefetch(s, ctx, mark)
             self.submit(items)
             if ctx.timers:
                 self.start_timers(ctx.timers)
