@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select, update
@@ -33,7 +34,7 @@ from bot.views import exercises as exercises_view
 from bot.views import general as general_view
 from bot.views import safety as safety_view
 from bot.views import session as view
-from db.models import ChatSlot, PracticeSession, User
+from db.models import ChatSlot, ExerciseResult, PracticeSession, User
 from db.short import short
 from db.states import Stage
 
@@ -489,15 +490,17 @@ _STOPPED = tuple(status for status in ScreenStatus if is_stopped(status))
 
 
 async def quick_press(ctx: FlowContext, session_id: int, step: int, choice: b.StepAction) -> bool:
-    """Done or Skip on the current step (nearly every tap) in two statements: one conditional
-    UPDATE that moves the session, provided it is the presser's, open, at this step and the
-    presser is not stopped, and returns what the next card needs of the user; then the
-    result's insert. False when that UPDATE moved nothing: the transaction is untouched and
-    the full path (the stop gate, then `press`) finds out what to say."""
+    """Done or Skip on the current step (nearly every tap): one conditional UPDATE that
+    moves the session, provided it is the presser's, open, at this step and the presser is
+    not stopped, and returns what the next card needs of the user and the card itself; then
+    the result's insert (on PostgreSQL inside the same statement). False when that UPDATE
+    moved nothing: the transaction is untouched and the full path (the stop gate, then
+    `press`) finds out what to say."""
     action = QUICK_ACTIONS.get(choice)
     if action is None or ctx.who is None or not 0 <= step < END:
         return False
     sources, (stage, following, _) = _plan(action, step)
+    current = STEPS[step]
     params = {
         "q_session": session_id,
         "q_presser": ctx.who.telegram_id,
@@ -505,19 +508,25 @@ async def quick_press(ctx: FlowContext, session_id: int, step: int, choice: b.St
         "q_sources": list(sources),
         "q_stage": stage,
         "q_following": following,
+        "q_slot": slot(session_id),
     }
-    row = (await ctx.s.execute(_QUICK_MOVE, {**params, "q_slot": slot(session_id)})).first()
+    postgres = ctx.s.get_bind().dialect.name == "postgresql"
+    if postgres:
+        result = {"r_key": current.exercise.key, "r_side": current.side, "r_outcome": OUTCOMES[action]}
+        row = (await ctx.s.execute(_quick_move_recording(), {**params, **result, "r_at": ctx.now})).first()
+    else:
+        row = (await ctx.s.execute(_QUICK_MOVE, params)).first()
     if row is None:
         return False
-    locale, has_band, holds, chat_id, card_id, card_kind, card_media = row
+    _, locale, has_band, holds, chat_id, card_id, card_kind, card_media = row
     ctx.use_locale(locale)
     ctx.slots_read[(chat_id, slot(session_id))] = (
         (card_id, card_kind, card_media) if card_id is not None else None
     )
-    current = STEPS[step]
-    await store.record_result(
-        ctx.s, session_id, current.exercise.key, current.side, OUTCOMES[action], ctx.now
-    )
+    if not postgres:
+        await store.record_result(
+            ctx.s, session_id, current.exercise.key, current.side, OUTCOMES[action], ctx.now
+        )
     ctx.answer()
     show(ctx, Profile(has_band, holds or {}), session_id, stage, following)
     return True
@@ -549,7 +558,7 @@ def _quick_move() -> Any:
             .scalar_subquery()
         )
 
-    return short(
+    return (
         update(sessions_)
         .where(
             sessions_.c.id == bindparam("q_session"),
@@ -560,19 +569,40 @@ def _quick_move() -> Any:
         )
         .values(stage=bindparam("q_stage"), step=bindparam("q_following"), hold_until=None)
         .returning(
-            of_user(users.c.locale),
-            of_user(users.c.has_band),
-            of_user(users.c.hold_seconds),
-            of_user(users.c.chat_id),
-            of_card(slots.c.message_id),
-            of_card(slots.c.kind),
-            of_card(slots.c.media_key),
+            sessions_.c.id,
+            of_user(users.c.locale).label("locale"),
+            of_user(users.c.has_band).label("has_band"),
+            of_user(users.c.hold_seconds).label("hold_seconds"),
+            of_user(users.c.chat_id).label("chat_id"),
+            of_card(slots.c.message_id).label("card_id"),
+            of_card(slots.c.kind).label("card_kind"),
+            of_card(slots.c.media_key).label("card_media"),
         )
     )
 
 
+@cache
+def _quick_move_recording() -> Any:
+    """PostgreSQL: the move and the result's insert as one statement (a data-modifying CTE:
+    the insert takes the moved row's id, so no move, no result); one round trip fewer."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    results = _table(ExerciseResult)
+    moved = _quick_move().cte("moved")
+    values = select(
+        moved.c.id,
+        bindparam("r_key", type_=results.c.exercise_key.type),
+        bindparam("r_side", type_=results.c.side.type),
+        bindparam("r_outcome", type_=results.c.outcome.type),
+        bindparam("r_at", type_=results.c.recorded_at.type),
+    )
+    columns = ["session_id", "exercise_key", "side", "outcome", "recorded_at"]
+    recorded = insert(results).from_select(columns, values).on_conflict_do_nothing().cte("recorded")
+    return select(*moved.c).add_cte(recorded)
+
+
 # Built once, run with the tap's values: building it on every tap cost more than running it.
-_QUICK_MOVE = _quick_move()
+_QUICK_MOVE = short(_quick_move())
 
 
 async def hurt_choice(ctx: FlowContext, session_id: int, step: int, choice: HurtChoice) -> None:

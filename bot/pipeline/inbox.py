@@ -51,7 +51,8 @@ async def store(conn: AsyncConnection, rows: Sequence[dict[str, object]]) -> Non
     """Insert updates; an update_id seen before is ignored (Telegram redelivers)."""
     if rows:
         statement = short_ignoring_duplicates(conn.dialect.name, InboxUpdate.__table__)
-        await conn.execute(statement, list(rows))
+        # One row (nearly always) as a plain execute: asyncpg's executemany costs ~15% more.
+        await conn.execute(statement, rows[0] if len(rows) == 1 else list(rows))
 
 
 def _claim_statement(*, lock: bool = False) -> Any:
