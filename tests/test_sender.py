@@ -22,7 +22,7 @@ from bot.pipeline import outbox
 from bot.pipeline.callwindow import CallWindow, window_for
 from bot.pipeline.callwindow import priority as call_priority
 from bot.pipeline.outbox import Item
-from bot.pipeline.sender import Sender
+from bot.pipeline.sender import BROADCAST_FLUSH_SECONDS, Sender
 from config import load_settings
 from db.engine import Database
 from db.models import OutboxEffect, ReminderLog
@@ -450,3 +450,39 @@ async def test_a_retry_delivers_only_what_its_own_update_decided(db: Database) -
     assert [item.id for item in stray] == [item.id for item in ours]
     assert [item.effect for item in stray] == [item.effect for item in ours]
     assert theirs[0].id not in {item.id for item in stray}
+
+
+async def test_bookkeeping_never_lands_between_a_replys_calls(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reply of two calls (a tap's answer, then its edit): the sender books what was
+    delivered after both, never in between, also when its bookkeeping loop was already
+    awake waiting (the second tap onwards); the flush there was on the tap's path."""
+    order: list[str] = []
+    real_flush = Sender._flush
+
+    async def flush(self: Sender) -> None:
+        order.append("book")
+        await real_flush(self)
+
+    monkeypatch.setattr(Sender, "_flush", flush)
+    async with running_bot(db) as h:
+        h.runtime.sender.flush_interval = 0.05  # the production values (the harness: 1 ms)
+        h.runtime.sender.broadcast_flush_interval = BROADCAST_FLUSH_SECONDS
+        h.fake.response_delay = 0.002
+        real_send = h.fake._methods["sendmessage"]
+
+        async def send(params: dict[str, object], files: object) -> object:
+            order.append(str(params.get("text")))
+            return await real_send(params, files)
+
+        h.fake._methods["sendmessage"] = send
+        for tap in range(4):
+            await queue(h, message(77, f"answer {tap}"), message(77, f"edit {tap}"))
+            await asyncio.sleep(0.3)  # the person reads; the bookkeeping loop waits, awake
+        await h.runtime.sender.drain()
+    for tap in range(4):
+        between = order[order.index(f"answer {tap}") + 1 : order.index(f"edit {tap}")]
+        assert between == []
+    assert "book" in order
+    assert [x for x in order if x != "book"] == [t for n in range(4) for t in (f"answer {n}", f"edit {n}")]
