@@ -17,8 +17,9 @@ from bot.pipeline import slots as slots_module
 from bot.pipeline.slots import HINT_SECONDS, SlotEntry, SlotStore
 from db.engine import Database
 from db.short import SHORT
-from tests.harness import running_bot
+from tests.harness import Harness, running_bot
 from tests.invariants import assert_chat_matches
+from tgemu import TelegramUser
 
 CHAT, SLOT = 1001, "session:7"
 
@@ -99,6 +100,18 @@ async def test_a_write_not_yet_booked_wins_over_the_read(db: Database) -> None:
         assert await store.get(CHAT, SLOT) is None
 
 
+async def _at_the_first_step_with_shared_slots(h: Harness) -> TelegramUser:
+    """Slots shared as on PostgreSQL (forced on SQLite too); a user at a session's first step."""
+    slots = h.runtime.sender.slots
+    slots.shared = True
+    h.runtime.worker.slots = slots
+    alex = h.user()
+    await h.onboard(alex)
+    await h.press(alex, "▶️ Start now")
+    await h.press(alex, "3")
+    return alex
+
+
 async def test_a_tap_reads_its_card_in_its_own_transaction(db: Database) -> None:
     """The full path with shared slots (as on PostgreSQL, forced on SQLite too): every read
     of `chat_slots` while people tap runs inside an update's transaction, none alone."""
@@ -118,13 +131,7 @@ async def test_a_tap_reads_its_card_in_its_own_transaction(db: Database) -> None
     event.listen(engine, "commit", commit)
     try:
         async with running_bot(db) as h:
-            slots = h.runtime.sender.slots
-            slots.shared = True
-            h.runtime.worker.slots = slots
-            alex = h.user()
-            await h.onboard(alex)
-            await h.press(alex, "▶️ Start now")
-            await h.press(alex, "3")
+            alex = await _at_the_first_step_with_shared_slots(h)
             reads_before = len(alone)
             for _ in range(3):
                 await h.press(alex, "✅ Done")
@@ -148,13 +155,7 @@ async def test_a_quick_tap_returns_its_card_with_the_move(db: Database) -> None:
 
     engine = db.engine.sync_engine
     async with running_bot(db) as h:
-        slots = h.runtime.sender.slots
-        slots.shared = True
-        h.runtime.worker.slots = slots
-        alex = h.user()
-        await h.onboard(alex)
-        await h.press(alex, "▶️ Start now")
-        await h.press(alex, "3")
+        alex = await _at_the_first_step_with_shared_slots(h)
         event.listen(engine, "before_cursor_execute", statement)
         try:
             for _ in range(3):
