@@ -43,6 +43,8 @@ ALLOWED_UPDATES = [
 SWEEP_SECONDS = 15.0
 HOLD_SWEEP_SECONDS = 5.0
 PRUNE_SECONDS = 3600.0
+# How long a stop waits for the periodic chores already running.
+CHORES_STOP_SECONDS = 5.0
 # SQLite: the WAL is copied into the database file in the background, not inside commits
 # (db/onetrip.py); a checkpoint with nothing new to copy costs a few system calls.
 CHECKPOINT_SECONDS = 1.0
@@ -86,6 +88,8 @@ class Runtime:
         self.db = db
         self.clock = clock or _system_now
         self.jobs = jobs
+        self._chores = 0  # periodic chores running now (see `_chores_done`)
+        self._no_chores = asyncio.Event()
         bot = InboxBot(
             settings.require_token(),
             base_url=settings.telegram_base_url,
@@ -209,6 +213,7 @@ class Runtime:
             except TelegramError as exc:  # polling ended on it already (a revoked token): said once
                 log.debug("polling had stopped: %s", type(exc).__name__)
         await self.dispatcher.stop()
+        await self._chores_done()
         if self.app.running:
             # Updates not yet begun wait in the inbox for the next start (all are stored
             # before they are queued): none is taken from PTB's queue or run any more.
@@ -285,11 +290,27 @@ class Runtime:
 
     async def _housekeep(self, what: str, work: Callable[[], Awaitable[object]]) -> None:
         """A periodic chore: a failure is counted and logged, and the next run tries again."""
+        self._chores += 1
+        self._no_chores.clear()
         try:
             await work()
         except Exception as exc:
             self.db_errors["housekeeping"] += 1
             log.warning("%s skipped: %s", what, type(exc).__name__)
+        finally:
+            self._chores -= 1
+            if not self._chores:
+                self._no_chores.set()
+
+    async def _chores_done(self, timeout: float = CHORES_STOP_SECONDS) -> None:
+        """No new chore starts, and the ones running finish (bounded): Application.stop()
+        cancels a running job, which APScheduler logs as an error with a traceback."""
+        job_queue = self.app.job_queue
+        if job_queue is not None and job_queue.scheduler.running:
+            job_queue.scheduler.pause()
+        if self._chores:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._no_chores.wait(), timeout)
 
     # ------------------------------------------------------------------ health
 
