@@ -29,7 +29,7 @@ from bot.pipeline.timers import Timers
 from bot.pipeline.worker import ORPHAN_AFTER, InboxProcessor, Worker
 from bot.routes import route
 from config import Settings
-from db.engine import Database, connection_lost
+from db.engine import Database, again_if_lost
 
 log = logging.getLogger(__name__)
 
@@ -147,16 +147,16 @@ class Runtime:
             inbox.to_row(update, now, payloads[i] if payloads is not None else None)
             for i, update in enumerate(updates)
         ]
-        for attempt in range(2):
-            try:
-                async with self.db.one_statement() as conn:
-                    await inbox.store(conn, rows)
-                return
-            except Exception as exc:
-                if connection_lost(exc) and not attempt:
-                    continue  # storing again is harmless: a stored update_id is ignored
-                self.db_errors["intake"] += 1
-                raise
+
+        async def store() -> None:  # storing twice is harmless: a stored update_id is ignored
+            async with self.db.one_statement() as conn:
+                await inbox.store(conn, rows)
+
+        try:
+            await again_if_lost(store)
+        except Exception:
+            self.db_errors["intake"] += 1
+            raise
 
     async def accept_webhook(self, update: Update, payload: str) -> None:
         await self.store_updates([update], [payload])

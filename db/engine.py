@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, DisconnectionError
@@ -19,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.util.concurrency import await_
+
+T = TypeVar("T")
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -72,8 +73,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 # asyncpg (BEGIN, a query, ROLLBACK): on a tap's path, two or three checkouts cost more than
 # all of its SQL but the claim. A connection that died within the window (the server
 # restarted a moment ago) fails its first statement instead: the error invalidates the
-# whole pool, and every caller retries (the worker, the sender's bookkeeping, the
-# scheduler's jobs; getUpdates fetches the same updates again).
+# whole pool, and every caller runs again (`again_if_lost`: the inbox store, the reminder
+# claim, the sender's bookkeeping; the worker's own retries; the next tick of a chore).
 PING_IDLE_SECONDS = 1.0
 
 
@@ -101,6 +102,16 @@ def connection_lost(exc: BaseException) -> bool:
     `ping_when_idle`): the server rolled the transaction back, and the pool now hands out
     fresh connections. An idempotent transaction is simply run again."""
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+async def again_if_lost(work: Callable[[], Awaitable[T]]) -> T:
+    """Run an idempotent transaction; if its connection was lost, once more at once."""
+    try:
+        return await work()
+    except Exception as exc:
+        if not connection_lost(exc):
+            raise
+    return await work()
 
 
 class Database:
@@ -138,7 +149,8 @@ class Database:
         autocommit; each statement run on it commits by itself). No ORM session: on a hot
         path (every update is stored through this) its set-up and close cost ~200 us more."""
         if self._autocommit is None:
-            async with self._writer or contextlib.nullcontext(), self.engine.begin() as conn:
+            assert self._writer is not None  # SQLite
+            async with self._writer, self.engine.begin() as conn:
                 yield conn
             return
         async with self._autocommit.connect() as conn:

@@ -22,7 +22,7 @@ from bot.pipeline.sender import Sender
 from bot.pipeline.timings import REMINDER_BUCKETS, Timings
 from bot.pipeline.worker import is_transient
 from config import Settings
-from db.engine import Database, connection_lost
+from db.engine import Database, again_if_lost
 
 log = logging.getLogger(__name__)
 
@@ -93,18 +93,16 @@ class Dispatcher:
     async def run_once(self, limit: int | None = None) -> ClaimReport:
         """One claim: due users -> reminder rows, next occurrences and outbox, committed together."""
         now = self.now()
-        for attempt in range(2):
-            try:
-                async with self.db.session() as s:
-                    entries, report = await claim_due(
-                        s, self.settings, now, limit or self.settings.dispatch_batch_size
-                    )
-                    items = await outbox.add(s, entries, now)
-                break
-            except Exception as exc:
-                # A claim run twice claims nothing twice: a committed one left no one due.
-                if attempt or not connection_lost(exc):
-                    raise
+
+        async def claim() -> tuple[list[outbox.Item], ClaimReport]:
+            # Run twice, it claims nothing twice: a committed claim left no one due.
+            async with self.db.session() as s:
+                entries, report = await claim_due(
+                    s, self.settings, now, limit or self.settings.dispatch_batch_size
+                )
+                return await outbox.add(s, entries, now), report
+
+        items, report = await again_if_lost(claim)
         self.sender.submit(items)
         self.stats.runs += 1
         self.stats.last_run_at = now

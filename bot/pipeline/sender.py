@@ -45,7 +45,7 @@ from bot.pipeline.slots import SlotEntry, SlotStore
 from bot.pipeline.timings import REMINDER_BUCKETS, Timings
 from bot.pipeline.worker import is_transient
 from bot.renderers import render
-from db.engine import Database, connection_lost
+from db.engine import Database, again_if_lost
 from db.models import ReminderLog, User
 
 log = logging.getLogger(__name__)
@@ -674,12 +674,7 @@ class Sender:
                 self._flush_wake.set()
 
     async def _flush(self) -> None:
-        try:
-            await self._flush_once()
-        except Exception as exc:
-            if not connection_lost(exc):
-                raise
-            await self._flush_once()  # everything was put back; the pool's next connection is fresh
+        await again_if_lost(self._flush_once)  # a failed flush puts everything back first
 
     async def _flush_once(self) -> None:
         done, reminders, blocked = self._done_ids, self._reminders, self._blocked
