@@ -23,6 +23,7 @@ from bot.metrics import Metrics
 from bot.pipeline import inbox, outbox
 from bot.pipeline.callwindow import CallWindow, window_for
 from bot.pipeline.dispatch import Dispatcher
+from bot.pipeline.intake import Intake
 from bot.pipeline.polling import InboxBot, PollHealth
 from bot.pipeline.sender import Sender
 from bot.pipeline.timers import Timers
@@ -105,6 +106,7 @@ class Runtime:
         self.app: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         self.bot = bot
         self.sender = Sender(bot, db, rate=settings.send_rate_per_second, now=self.now)
+        self.intake = Intake(self._store_rows, self.now)
         self.worker = Worker(
             db,
             settings,
@@ -115,12 +117,13 @@ class Runtime:
             now=self.now,
             held=self.sender.holds,
             slots=self.sender.slots,
+            intake=self.intake,
         )
         processor.worker = self.worker
         self.processor = processor
         self.timers = Timers(self.app.job_queue, self.worker, settings.timer_scale)
         self.dispatcher = Dispatcher(db, settings, self.sender, self.now)
-        bot.set_store(self.store_updates)
+        bot.set_intake(self.intake)
         self.started_at: datetime | None = None
         self._menu_task: asyncio.Task[None] | None = None
         # Health: database errors outside the worker, sender and dispatcher, by component;
@@ -141,13 +144,15 @@ class Runtime:
     async def store_updates(
         self, updates: Sequence[Update], payloads: Sequence[str | None] | None = None
     ) -> None:
-        """Store fetched updates in one transaction; they are confirmed only after this."""
+        """Store updates in one transaction (a webhook's, before it answers Telegram)."""
         now = self.now()
         rows = [
             inbox.to_row(update, now, payloads[i] if payloads is not None else None)
             for i, update in enumerate(updates)
         ]
+        await self._store_rows(rows)
 
+    async def _store_rows(self, rows: Sequence[dict[str, object]]) -> None:
         async def store() -> None:  # storing twice is harmless: a stored update_id is ignored
             async with self.db.one_statement() as conn:
                 await inbox.store(conn, rows)
@@ -207,11 +212,16 @@ class Runtime:
             self._menu_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._menu_task
+        self.intake.closing = True  # what polling fetched is stored at once (its last getUpdates)
         if self.app.updater is not None and self.app.updater.running:
             try:
                 await self.app.updater.stop()
             except TelegramError as exc:  # polling ended on it already (a revoked token): said once
                 log.debug("polling had stopped: %s", type(exc).__name__)
+        try:  # fetched but unconfirmed (the Updater's last getUpdates failed): kept all the same
+            await self.intake.settle()
+        except Exception as exc:
+            log.warning("fetched updates not stored (%s): Telegram sends them again", type(exc).__name__)
         await self.dispatcher.stop()
         await self._chores_done()
         if self.app.running:

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from bot.effects import Priority
 from bot.pipeline import inbox
 from bot.pipeline.dispatch import Dispatcher
+from bot.pipeline.intake import Intake
 from bot.pipeline.polling import PollHealth
 from bot.pipeline.sender import Sender
 from bot.pipeline.timings import Timings
@@ -47,6 +48,7 @@ class Observed(Protocol):
 
     db: Database
     worker: Worker
+    intake: Intake
     sender: Sender
     dispatcher: Dispatcher
     db_errors: Counter[str]
@@ -234,7 +236,9 @@ class _Collector:
         )
         if view.up:
             yield gauge(
-                "inbox_pending", "Stored updates not yet handled (all processes).", view.inbox_pending
+                "inbox_pending",
+                "Updates not yet handled (stored: all processes; fetched: this one).",
+                view.inbox_pending,
             )
             yield gauge(
                 "inbox_oldest_pending_age_seconds",
@@ -286,7 +290,12 @@ class Metrics:
     async def refresh(self) -> None:
         src = self.source
         try:
-            self._collector.database = await asyncio.wait_for(read_database(src.db, src.now()), DB_TIMEOUT)
+            view = await asyncio.wait_for(read_database(src.db, src.now()), DB_TIMEOUT)
+            # Fetched by this process and not stored yet (bot/pipeline/intake.py): waiting too.
+            fetched, oldest = src.intake.waiting()
+            view.inbox_pending += fetched
+            view.inbox_oldest_age = max(view.inbox_oldest_age, _age(src.now(), oldest))
+            self._collector.database = view
         except Exception:
             src.db_errors["probe"] += 1
             self._collector.database = DatabaseView(up=False)

@@ -27,8 +27,10 @@ async def second_process(h: Harness) -> AsyncIterator[Harness]:
 
 
 async def fetch(h: Harness, *others: Harness) -> tuple[Update, ...]:
-    """getUpdates as polling does it: the updates are stored in the inbox before returning."""
+    """The waiting updates, fetched and stored in the inbox (as webhook intake stores them)
+    so either process can take them; polling would leave each to its own worker to store."""
     updates = await h.runtime.bot.get_updates(offset=h._offset, timeout=0)
+    await h.runtime.store_updates(updates)
     if updates:
         h._offset = updates[-1].update_id + 1
         for other in others:

@@ -341,7 +341,7 @@ async def test_a_database_down_for_every_attempt_leaves_the_update_stored_and_th
         alex = h.user()
         await _start_session(h, alex)
         card = alex.last_bot_message()
-        with failing_statements(db, "UPDATE inbox", times=4) as hits:
+        with failing_statements(db, "INSERT INTO inbox", times=4) as hits:
             await h.press(alex, "✅ Done")
         assert len(hits) == 4 and h.errors == []
         assert [handled for _, handled, _ in await _inbox(db)][-1] is False
@@ -361,7 +361,7 @@ async def test_the_sweep_picks_up_an_update_the_database_refused(db: Database) -
     async with running_bot(db) as h:
         alex = h.user()
         await _start_session(h, alex)
-        with failing_statements(db, "UPDATE inbox", times=4):
+        with failing_statements(db, "INSERT INTO inbox", times=4):
             await h.press(alex, "Skip")
         assert await _sessions(db) == [("open", "exercise", 0)]
         h.advance(seconds=31)  # older than the sweep's grace for another process's updates

@@ -7,9 +7,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func, select, update
+from sqlalchemy import bindparam, delete, exists, func, literal, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from telegram import Update
 
@@ -94,7 +96,7 @@ async def claim(s: AsyncSession, update_id: int, key: int, now: datetime) -> dat
     Runs first in the update's transaction: a rollback un-marks it; on PostgreSQL the row
     lock makes a concurrent claim of the same update wait for this transaction, then fail.
     """
-    return await _claim(s, _CLAIM, update_id, key, now)
+    return await _claim(s, _CLAIM, {"claim_update_id": update_id, "claim_key": key, "claim_now": now})
 
 
 async def claim_locking(s: AsyncSession, update_id: int, key: int, now: datetime) -> datetime | None:
@@ -107,15 +109,78 @@ async def claim_locking(s: AsyncSession, update_id: int, key: int, now: datetime
     then it is asked again, with the lock held and a fresh snapshot. A success needs no
     second look: every statement after it sees what the lock's last holder committed.
     """
-    received = await _claim(s, _CLAIM_LOCKING, update_id, key, now)
+    params = {"claim_update_id": update_id, "claim_key": key, "claim_now": now}
+    received = await _claim(s, _CLAIM_LOCKING, params)
     if received is None:
         await s.execute(select(func.pg_advisory_xact_lock(key)))
-        received = await _claim(s, _CLAIM, update_id, key, now)
+        received = await _claim(s, _CLAIM, params)
     return received
 
 
-async def _claim(s: AsyncSession, statement: Any, update_id: int, key: int, now: datetime) -> datetime | None:
-    result = await s.execute(statement, {"claim_update_id": update_id, "claim_key": key, "claim_now": now})
+def _claim_fresh_statement(dialect: str, *, lock: bool) -> Any:
+    table: Any = InboxUpdate.__table__
+    earlier = table.alias("earlier")
+    update_id: Any = bindparam("claim_update_id", type_=table.c.update_id.type)
+    key: Any = bindparam("claim_key", type_=table.c.user_key.type)
+    conditions = [
+        ~exists().where(
+            earlier.c.user_key == key,
+            earlier.c.update_id < update_id,
+            earlier.c.done_at.is_(None),
+        )
+    ]
+    if lock:
+        conditions.append(func.pg_advisory_xact_lock(key).is_not(None))
+    row = select(
+        update_id,
+        key,
+        bindparam("claim_payload", type_=table.c.payload.type),
+        bindparam("claim_received", type_=table.c.received_at.type),
+        literal(0, type_=table.c.attempts.type),
+        bindparam("claim_now", type_=table.c.done_at.type),
+    ).where(*conditions)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement: Any = pg_insert(table)
+    else:
+        statement = sqlite_insert(table)
+    columns = ["update_id", "user_key", "payload", "received_at", "attempts", "done_at"]
+    return short(
+        statement.from_select(columns, row).on_conflict_do_nothing().returning(table.c.received_at)
+    )
+
+
+_claim_fresh_statements = cache(_claim_fresh_statement)
+
+
+async def claim_fresh(
+    s: AsyncSession, row: dict[str, object], now: datetime, *, locking: bool = False
+) -> datetime | None:
+    """`claim` for an update fetched but not stored yet (bot/pipeline/intake.py): stored as
+    done in the transaction that handles it, one statement instead of a commit of its own.
+
+    None when the row is there already (stored meanwhile, or a redelivery) or an earlier
+    update of the user is pending: `claim` then decides. With `locking` (PostgreSQL) the
+    user's advisory lock is taken inside the statement, as in `claim_locking`, and a miss
+    is asked once more with the lock held and a fresh snapshot.
+    """
+    dialect = s.get_bind().dialect.name
+    params = {
+        "claim_update_id": row["update_id"],
+        "claim_key": row["user_key"],
+        "claim_payload": row["payload"],
+        "claim_received": row["received_at"],
+        "claim_now": now,
+    }
+    received = await _claim(s, _claim_fresh_statements(dialect, lock=locking), params)
+    if received is None and locking:
+        received = await _claim(s, _claim_fresh_statements(dialect, lock=False), params)
+    return received
+
+
+async def _claim(s: AsyncSession, statement: Any, params: dict[str, object]) -> datetime | None:
+    result = await s.execute(statement, params)
     received: datetime | None = result.scalar_one_or_none()
     return received
 

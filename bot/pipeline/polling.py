@@ -1,16 +1,17 @@
 """Long polling that stores before it confirms.
 
 Telegram counts an update as delivered when the next getUpdates asks for a higher offset.
-PTB's Updater asks for it right after handing updates to its queue, before any handler
-has run; so here getUpdates itself stores what it fetched in the inbox (and commits)
-before returning. If the database cannot take them, the call fails as a network error:
-the Updater backs off and fetches the same, still unconfirmed updates again.
+PTB's Updater asks for it right after handing the last batch to its queue, before its
+handlers are done; so here getUpdates first makes sure the last batch is stored in the
+inbox (bot/pipeline/intake.py: mostly by the worker, in the transaction that handles each
+update). If the database cannot take them, the call fails as a network error before it
+reaches Telegram: the Updater backs off and asks again, the offset still unsent.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,26 +19,26 @@ from telegram import Update
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import ExtBot
 
-# Stores updates with their payloads (the JSON Telegram sent for each, in the same order).
-StoreUpdates = Callable[[Sequence[Update], Sequence[str | None]], Awaitable[None]]
+from bot.pipeline.intake import Intake
+
 # Told how each getUpdates ended: None when Telegram answered, else Telegram's error.
 PollObserver = Callable[[TelegramError | None], None]
 
 
 class InboxBot(ExtBot[None]):
-    """ExtBot whose getUpdates returns only what is already stored."""
+    """ExtBot whose getUpdates confirms only what is stored."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         with self._unfrozen():
-            self.store_updates: StoreUpdates | None = None
+            self.intake: Intake | None = None
             self.observe_poll: PollObserver | None = None
-            # Each fetched update's JSON as Telegram sent it, by update id, until stored.
+            # Each fetched update's JSON as Telegram sent it, by update id, until taken in.
             self._raw: dict[int, str] = {}
 
-    def set_store(self, store: StoreUpdates) -> None:
+    def set_intake(self, intake: Intake) -> None:
         with self._unfrozen():
-            self.store_updates = store
+            self.intake = intake
 
     def set_poll_observer(self, observer: PollObserver) -> None:
         """Health and the second-poller check (bot/app.py) see every getUpdates outcome."""
@@ -56,6 +57,13 @@ class InboxBot(ExtBot[None]):
         return result
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        if self.intake is not None:
+            try:
+                await self.intake.settle()
+            except Exception as exc:
+                raise NetworkError(
+                    f"could not store updates ({type(exc).__name__}); not confirming them yet"
+                ) from exc
         try:
             updates = await super().get_updates(*args, **kwargs)
         except TelegramError as exc:
@@ -64,13 +72,8 @@ class InboxBot(ExtBot[None]):
             raise
         if self.observe_poll is not None:
             self.observe_poll(None)
-        if updates and self.store_updates is not None:
-            try:
-                await self.store_updates(updates, [self._raw.get(u.update_id) for u in updates])
-            except Exception as exc:
-                raise NetworkError(
-                    f"could not store updates ({type(exc).__name__}); fetching them again"
-                ) from exc
+        if updates and self.intake is not None:
+            self.intake.fetched(updates, [self._raw.get(u.update_id) for u in updates])
         self._raw.clear()
         return updates
 

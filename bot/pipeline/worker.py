@@ -2,9 +2,10 @@
 
 Per user, updates run one at a time in this process (an asyncio lock) and across
 processes (PostgreSQL: a transaction-scoped advisory lock on the user). The update's
-inbox row is claimed first in its transaction and only if no earlier update of the same
-user is still pending, so order holds even when a later update reaches another process
-first; then the routed flow decides, its effects go to the outbox, and everything commits
+inbox row is claimed first in its transaction (or, fetched by polling and not stored yet,
+stored as done: bot/pipeline/intake.py) and only if no earlier update of the same user is
+still pending, so order holds even when a later update reaches another process first;
+then the routed flow decides, its effects go to the outbox, and everything commits
 together. Only after the commit are effects handed to the sender and hold timers started.
 """
 
@@ -16,7 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import func as sql_func
 from sqlalchemy import select
@@ -30,6 +31,7 @@ from bot.flows.context import FlowContext, HoldTimer, Sender
 from bot.i18n import pick_locale, translator
 from bot.logging_setup import user_text
 from bot.pipeline import inbox, outbox
+from bot.pipeline.intake import Intake
 from bot.pipeline.slots import SlotEntry, SlotStore
 from bot.pipeline.timings import UPDATE_BUCKETS, Timings
 from config import Settings
@@ -84,6 +86,7 @@ class Worker:
         now: Callable[[], datetime],
         held: Callable[[], list[int]] = list,
         slots: SlotStore | None = None,
+        intake: Intake | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -96,6 +99,9 @@ class Worker:
         # Shared with the sender: where several processes share the database, the live
         # card's message id is read in the update's own transaction (see `_prefetch`).
         self.slots = slots if slots is not None and slots.shared else None
+        # Updates long polling fetched and nobody stored yet: stored here, in the update's
+        # own transaction (bot/pipeline/intake.py).
+        self.intake = intake
         self.stats = WorkerStats()
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
@@ -127,7 +133,11 @@ class Worker:
     async def handle(self, update: Update) -> None:
         """Handle one stored update (from polling, the webhook, or recovery)."""
         key = inbox.user_key(update)
-        await self._locked(key, lambda: self._handle(update, key))
+        try:
+            await self._locked(key, lambda: self._handle(update, key))
+        finally:
+            if self.intake is not None:
+                self.intake.finished(update.update_id)
 
     async def _handle(self, update: Update, key: int) -> None:
         # What the person wrote never reaches a log line or an error report (bot/logging_setup.py).
@@ -165,11 +175,21 @@ class Worker:
 
     async def _once(self, update: Update, key: int, *, retry: bool = False) -> list[inbox.Stored]:
         now = self.now()
+        fresh = self.intake.row(update.update_id) if self.intake is not None else None
+        behind = self.intake.before(update.update_id, key) if self.intake and fresh else []
+        locking = self.db.is_postgres and bool(key)
         async with self.db.session() as s:
-            if self.db.is_postgres and key:
-                received = await inbox.claim_locking(s, update.update_id, key, now)
-            else:
-                received = await inbox.claim(s, update.update_id, key, now)
+            received = None
+            if behind:  # stored first, as pending: they go before this one (below)
+                await inbox.store(await s.connection(), behind)
+            if fresh is not None:
+                received = await inbox.claim_fresh(s, fresh, now, locking=locking)
+            if received is None:
+                fresh = None
+                if locking:
+                    received = await inbox.claim_locking(s, update.update_id, key, now)
+                else:
+                    received = await inbox.claim(s, update.update_id, key, now)
             if received is None:
                 earlier = await inbox.earlier_pending(s, key, update.update_id)
                 if not earlier:
@@ -180,6 +200,7 @@ class Worker:
                         held = set(self.held())
                         stray = await outbox.for_chat(s, update.effective_chat.id, update.update_id)
                         self.submit([item for item in stray if item.id not in held])
+                self._stored(behind)
                 return earlier
             ctx = FlowContext(s, self.settings, now)
             mark = self.slots.mark() if self.slots is not None else 0
@@ -187,6 +208,7 @@ class Worker:
             ctx.finish()
             items = await outbox.add(s, ctx.effects, now, origin=update.update_id)
             await self._prefetch(s, ctx, mark)
+        self._stored([*behind, fresh] if fresh is not None else behind)
         self.stats.handled += 1
         waited = (self.now() - received).total_seconds()
         self.stats.latency.observe(waited)
@@ -208,6 +230,12 @@ class Worker:
         if ctx.timers:
             self.start_timers(ctx.timers)
         return []
+
+    def _stored(self, rows: list[dict[str, Any]]) -> None:
+        """Rows of fetched updates this transaction stored, now committed."""
+        if self.intake is not None:
+            for row in rows:
+                self.intake.stored(cast(int, row["update_id"]))
 
     async def _prefetch(self, s: Any, ctx: FlowContext, mark: int) -> None:
         """The slots these effects edit, read now (unless the flow read them already, at
@@ -249,8 +277,11 @@ class Worker:
                     Send(tr._("Sorry, something went wrong on my side. Please try again in a moment.")),
                 )
             )
+        fresh = self.intake.row(update.update_id) if self.intake is not None else None
         try:
             async with self.db.session() as s:
+                if fresh is not None:  # not stored yet (bot/pipeline/intake.py): kept, as failed
+                    await inbox.store(await s.connection(), [fresh])
                 await inbox.mark_failed(s, update.update_id, type(exc).__name__, self.now())
                 items = await outbox.add(s, entries, self.now())
         except Exception as second:
@@ -258,6 +289,8 @@ class Worker:
                 "could not record the failure of update %s: %s", update.update_id, type(second).__name__
             )
             return
+        if fresh is not None and self.intake is not None:
+            self.intake.stored(update.update_id)
         self.submit(items)
 
     # ------------------------------------------------------------------ internal events
