@@ -486,3 +486,33 @@ async def test_bookkeeping_never_lands_between_a_replys_calls(
         assert between == []
     assert "book" in order
     assert [x for x in order if x != "book"] == [t for n in range(4) for t in (f"answer {n}", f"edit {n}")]
+
+
+def _edits_shown(h: Harness) -> int:
+    return sum(
+        1 for c in h.fake.calls if c.method.lower().startswith("editmessage") and c.status == 200
+    )
+
+
+async def test_a_buttons_answer_does_not_hold_up_the_card_it_comes_with(db: Database) -> None:
+    """An answer only stops the button's spinner: the next step's card goes out while the
+    answer is still on its way (not one Bot API round trip after it), and the answer
+    still arrives, once."""
+    async with running_bot(db) as h:
+        alex = h.user()
+        await h.onboard(alex)
+        await h.press(alex, "▶️ Start now")
+        await h.press(alex, "3")
+        edits, answers = _edits_shown(h), len(alex.callback_answers())
+        h.fake.hold_calls("answerCallbackQuery")
+        query_id = alex.press("✅ Done")
+        await h.take_updates()
+        await h.fake.wait_for(lambda: _edits_shown(h) > edits, 5, "the next step shown")
+        assert h.fake.held_calls == 1  # the answer: sent, not yet performed
+        assert len(alex.callback_answers()) == answers
+        h.fake.release_calls()
+        await h.runtime.sender.drain()
+        answered = alex.callback_answers()[answers:]
+        assert [a["callback_query_id"] for a in answered] == [query_id]
+        assert await outbox_rows(h) == 0
+        assert h.errors == []

@@ -88,7 +88,8 @@ class Intake:
             return
         if self._handling and not self.closing:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._idle.wait(), self.wait)
+                async with asyncio.timeout(self.wait):
+                    await self._idle.wait()
         rows = list(self._rows.values())
         if not rows:
             return

@@ -3,7 +3,8 @@
 Effects arrive after their transaction committed (from the worker, the reminder
 dispatcher, timers, or the outbox after a crash). The sender keeps Telegram's limits
 (a global pace of `rate` messages a second with no bursts, and a short burst per chat),
-delivers each chat's effects in order, and serves a person's own tap before anything else:
+delivers each chat's effects in order (an answer to a button goes alongside the next one),
+and serves a person's own tap before anything else:
 the reminder broadcast only gets the budget that replies leave. Telegram's answers are
 booked in small batches (outbox rows deleted, slots and reminder rows updated).
 
@@ -14,6 +15,7 @@ before the booking sends it again when its outbox rows are taken over.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import logging
 import time
@@ -92,7 +94,8 @@ class SenderStats:
 @dataclass
 class _Chat:
     queue: deque[Item] = field(default_factory=deque)
-    busy: bool = False
+    busy: bool = False  # an effect that keeps the chat's order is in flight
+    flying: int = 0  # calls in flight, answers included
     # Monotonic times of recent counted calls, for the per-chat burst limit.
     recent: deque[float] = field(default_factory=deque)
     not_before: float = 0.0
@@ -109,6 +112,12 @@ def inline(markup: Keyboard | None) -> InlineKeyboardMarkup | None:
 
 def _counts(effect: Effect) -> bool:
     """Whether the call counts against Telegram's message limits (answers do not)."""
+    return not isinstance(effect, Answer)
+
+
+def _in_order(effect: Effect) -> bool:
+    """Whether the chat's next effect waits for this one. An answer to a button only stops
+    its spinner: the edit it comes with goes out at once, not a round trip later."""
     return not isinstance(effect, Answer)
 
 
@@ -321,10 +330,11 @@ class Sender:
 
     async def _sleep(self, seconds: float) -> None:
         self._wake.clear()
-        try:
-            await asyncio.wait_for(self._wake.wait(), max(seconds, 0.0))
-        except TimeoutError:
-            pass
+        # asyncio.timeout, not wait_for: wait_for (3.11) wraps the wait in a task of its own,
+        # a loop turn more before a reply's effect is picked.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(seconds, 0.0)):
+                await self._wake.wait()
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -356,13 +366,16 @@ class Sender:
             chat = self._chats[chat_id]
             chat.queue.popleft()
             self._queued[item.priority] -= 1
-            chat.busy = True
+            chat.busy = _in_order(item.effect)
+            chat.flying += 1
             self._in_flight += 1
             if item.priority is Priority.BROADCAST:
                 self._broadcast_in_flight += 1
             task = asyncio.create_task(self._deliver(chat_id, item))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+            if not chat.busy:
+                self._make_ready(chat_id, chat)
 
     # ------------------------------------------------------------------ delivery
 
@@ -406,13 +419,15 @@ class Sender:
             if requeue:
                 chat.queue.appendleft(item)
                 self._queued[item.priority] += 1
-            chat.busy = False
+            if _in_order(item.effect):
+                chat.busy = False
+            chat.flying -= 1
             self._in_flight -= 1
             if item.priority is Priority.BROADCAST:
                 self._broadcast_in_flight -= 1
             if chat.queue:
                 self._make_ready(chat_id, chat)
-            elif not chat.busy and chat.not_before <= time.monotonic():
+            elif not chat.busy and not chat.flying and chat.not_before <= time.monotonic():
                 self._chats.pop(chat_id, None)
             if item.priority is not Priority.BROADCAST:
                 self._flush_now = True
@@ -655,7 +670,8 @@ class Sender:
             ):
                 self._flush_wake.clear()
                 try:
-                    await asyncio.wait_for(self._flush_wake.wait(), until - loop.time())
+                    async with asyncio.timeout(until - loop.time()):
+                        await self._flush_wake.wait()
                 except TimeoutError:
                     break
                 if self._flush_now:
