@@ -13,8 +13,11 @@ A tap is measured from the press (the emulator queues the callback query) until 
 bot's visible answer: the emulator holds the query's answer AND the chat shows the next
 step (the pressed message, or the chat's last message, carries the next step's "Done"
 button; after the last step: the next screen's buttons). The emulator performs a call
-when it arrives and answers the bot `--delay` later, so with 20 ms a tap that answers
-and then edits shows its edit one round trip after the answer, for every bot alike.
+when it arrives and answers the bot `--delay` later, so with 20 ms a bot that answers
+and then edits (the reference bots, as PTB's examples do it) shows its edit one round trip
+after the answer. Ours sends the answer alongside the edit (bot/pipeline/sender.py), so
+both show as they arrive. All of the delay falls on the way back here, which favours that:
+on a real network each call also takes about half the round trip to arrive.
 
 Users first go through onboarding (our bot; not timed). Each round, per scenario, every
 bot in turn (order rotated per round) runs one session for each of its users: the start
