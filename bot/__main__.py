@@ -148,7 +148,7 @@ async def prepare_database(settings: Settings) -> None:
     A database already at the head revision (every restart) costs one query: Alembic is
     imported and run only when there is something to migrate.
     """
-    from db.migrate import HEAD, current_revision, stored_revision, upgrade
+    from db.migrate import HEAD, create_if_empty, current_revision, stored_revision, upgrade
 
     db = Database(settings.database_url)
     where = _safe_url(settings.database_url)
@@ -167,6 +167,9 @@ async def prepare_database(settings: Settings) -> None:
         if before == HEAD:
             return
         try:
+            if before is None and await create_if_empty(db):
+                log.info("database created at revision %s", HEAD)
+                return
             await upgrade(db)
             after = await current_revision(db)
         except Exception as exc:

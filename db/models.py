@@ -107,9 +107,11 @@ class User(Base):
     )
     # The current round of red-flag questions (keys, in order) and its answers so far.
     screen_round: Mapped[list[str] | None] = mapped_column(JSON)
-    screen_answers: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
+    # Server defaults as the migrations that added these columns set them (db/migrate.py
+    # creates an empty database from these models: the two must agree).
+    screen_answers: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict, server_default="{}")
     # What started the current re-check (symptom triggers), for its wording.
-    screen_triggers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    screen_triggers: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     last_recheck_on: Mapped[date | None] = mapped_column(Date)
     # A session whose pain went up: the next reminder asks how it settled.
     pain_rose_on: Mapped[date | None] = mapped_column(Date)
@@ -121,11 +123,11 @@ class User(Base):
     # Typed input a settings screen is waiting for.
     awaiting: Mapped[Awaiting | None] = mapped_column(state_column(Awaiting))
     # The user's language (en, de, es, ru), from Telegram's language_code at /start.
-    locale: Mapped[str] = mapped_column(String(8), default="en")
+    locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # None until asked: without a band, exercises 5 and 7 are done in their body-weight form.
     has_band: Mapped[bool | None] = mapped_column(Boolean)
     # Chosen hold length (seconds) per exercise whose dose is a range, e.g. {"seated_hip": 45}.
-    hold_seconds: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    hold_seconds: Mapped[dict[str, int]] = mapped_column(JSON, default=dict, server_default="{}")
 
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)

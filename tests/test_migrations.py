@@ -6,7 +6,7 @@ import sys
 from sqlalchemy import inspect
 
 from db.engine import Database
-from db.migrate import HEAD, alembic_config, current_revision, stored_revision, upgrade
+from db.migrate import HEAD, alembic_config, create_if_empty, current_revision, stored_revision, upgrade
 from tests.conftest import TEST_TOKEN
 
 EXPECTED_TABLES = {
@@ -212,3 +212,85 @@ async def test_the_migrated_schema_is_what_the_models_declare(db: Database) -> N
                                                         "remove_column", "add_index", "remove_index"}
     ]
     assert structural == []
+
+
+def _schema(conn) -> dict:  # type: ignore[no-untyped-def]
+    """Everything the inspector reports of each table: columns with type, nullability and
+    server default, primary key, foreign keys, indexes (a partial one with its WHERE), and
+    unique constraints."""
+
+    def options(index: dict) -> dict[str, str]:  # type: ignore[type-arg]
+        return {key: str(value) for key, value in (index.get("dialect_options") or {}).items()}
+
+    found = inspect(conn)
+    schema = {}
+    for table in sorted(found.get_table_names()):
+        pk = found.get_pk_constraint(table)
+        columns = [
+            (c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
+            for c in found.get_columns(table)
+        ]
+        keys = [
+            (k.get("name") or "", k["constrained_columns"], k["referred_table"], k["referred_columns"])
+            for k in found.get_foreign_keys(table)
+        ]
+        indexes = [
+            (ix["name"] or "", ix["column_names"], ix["unique"], options(ix))
+            for ix in found.get_indexes(table)
+        ]
+        unique = [(u.get("name") or "", u["column_names"]) for u in found.get_unique_constraints(table)]
+        schema[table] = {
+            "columns": sorted(columns),  # by name: a column a migration added comes last, as it should
+            "primary key": (pk.get("name"), pk["constrained_columns"]),
+            "foreign keys": sorted(keys),
+            "indexes": sorted(indexes),
+            "unique": sorted(unique),
+        }
+    return schema
+
+
+async def _created_and_migrated(created: Database, migrated: Database) -> None:
+    assert await create_if_empty(created) is True
+    assert await create_if_empty(created) is False  # not empty any more: left alone
+    assert await current_revision(created) == _head()
+    await upgrade(created)  # Alembic agrees it is at head: nothing to do
+    assert await current_revision(created) == _head()
+    await upgrade(migrated)
+    async with created.engine.connect() as a, migrated.engine.connect() as b:
+        fast, slow = await a.run_sync(_schema), await b.run_sync(_schema)
+    assert set(fast) == set(slow) and EXPECTED_TABLES <= set(fast)
+    for table in slow:
+        assert fast[table] == slow[table], table
+    assert await create_if_empty(migrated) is False
+
+
+async def test_an_empty_sqlite_database_is_created_as_the_migrations_build_it(tmp_path) -> None:
+    created = Database(f"sqlite+aiosqlite:///{tmp_path / 'created.sqlite3'}")
+    migrated = Database(f"sqlite+aiosqlite:///{tmp_path / 'migrated.sqlite3'}")
+    try:
+        await _created_and_migrated(created, migrated)
+    finally:
+        await created.dispose()
+        await migrated.dispose()
+
+
+async def test_an_empty_postgres_database_is_created_as_the_migrations_build_it(postgres_url: str) -> None:
+    import asyncpg
+
+    names = [f"stretch_created_{os.getpid()}", f"stretch_migrated_{os.getpid()}"]
+    dsn = postgres_url.replace("postgresql+asyncpg://", "postgresql://")
+    admin = await asyncpg.connect(dsn)
+    try:
+        for name in names:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        created, migrated = (Database(postgres_url.rsplit("/", 1)[0] + f"/{name}") for name in names)
+        try:
+            await _created_and_migrated(created, migrated)
+        finally:
+            await created.dispose()
+            await migrated.dispose()
+    finally:
+        for name in names:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
