@@ -57,23 +57,31 @@ async def store(conn: AsyncConnection, rows: Sequence[dict[str, object]]) -> Non
         await conn.execute(statement, rows[0] if len(rows) == 1 else list(rows))
 
 
+def _next_in_line(update_id: Any, key: Any, *, lock: bool) -> list[Any]:
+    """No earlier update of the user is pending; with `lock`, then the user's advisory lock
+    (see `claim_locking`)."""
+    earlier: Any = InboxUpdate.__table__.alias("earlier")
+    conditions = [
+        ~exists().where(
+            earlier.c.user_key == key,
+            earlier.c.update_id < update_id,
+            earlier.c.done_at.is_(None),
+        )
+    ]
+    if lock:
+        conditions.append(func.pg_advisory_xact_lock(key).is_not(None))
+    return conditions
+
+
 def _claim_statement(*, lock: bool = False) -> Any:
     table: Any = InboxUpdate.__table__
-    earlier = table.alias("earlier")
     update_id: Any = bindparam("claim_update_id")
     key: Any = bindparam("claim_key")
     conditions = [
         table.c.update_id == update_id,
         table.c.done_at.is_(None),
-        ~exists().where(
-            earlier.c.user_key == key,
-            earlier.c.update_id < update_id,
-            earlier.c.done_at.is_(None),
-        ),
+        *_next_in_line(update_id, key, lock=lock),
     ]
-    if lock:
-        # The user's advisory lock, taken once the update's row is found (see `claim`).
-        conditions.append(func.pg_advisory_xact_lock(key).is_not(None))
     return (
         update(table)
         .where(*conditions)
@@ -119,18 +127,8 @@ async def claim_locking(s: AsyncSession, update_id: int, key: int, now: datetime
 
 def _claim_fresh_statement(dialect: str, *, lock: bool) -> Any:
     table: Any = InboxUpdate.__table__
-    earlier = table.alias("earlier")
     update_id: Any = bindparam("claim_update_id", type_=table.c.update_id.type)
     key: Any = bindparam("claim_key", type_=table.c.user_key.type)
-    conditions = [
-        ~exists().where(
-            earlier.c.user_key == key,
-            earlier.c.update_id < update_id,
-            earlier.c.done_at.is_(None),
-        )
-    ]
-    if lock:
-        conditions.append(func.pg_advisory_xact_lock(key).is_not(None))
     row = select(
         update_id,
         key,
@@ -138,7 +136,7 @@ def _claim_fresh_statement(dialect: str, *, lock: bool) -> Any:
         bindparam("claim_received", type_=table.c.received_at.type),
         literal(0, type_=table.c.attempts.type),
         bindparam("claim_now", type_=table.c.done_at.type),
-    ).where(*conditions)
+    ).where(*_next_in_line(update_id, key, lock=lock))
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
