@@ -225,8 +225,8 @@ class Runtime:
         await self.dispatcher.stop()
         await self._chores_done()
         if self.app.running:
-            # Updates not yet begun wait in the inbox for the next start (all are stored
-            # before they are queued): none is taken from PTB's queue or run any more.
+            # Updates not yet begun wait in the inbox for the next start (what polling
+            # fetched was stored just above): none is taken from PTB's queue or run any more.
             self.processor.stopping = True
             queue = self.app.update_queue
             while not queue.empty():

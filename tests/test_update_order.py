@@ -83,3 +83,55 @@ async def test_a_claim_that_waited_for_the_users_lock_looks_again(postgres_url: 
             assert sorted(done) == [1, 2]
     finally:
         await database.dispose()
+
+
+async def test_a_fetched_update_that_waited_for_the_users_lock_is_stored_and_claimed(
+    postgres_url: str,
+) -> None:
+    """PostgreSQL, the same race for an update polling fetched and nobody stored yet
+    (`inbox.claim_fresh`): its statement sees update 1 pending and skips the lock; the
+    claim then waits for A's lock, looks again once A commits, stores update 2 as done, and
+    holds the lock until it commits."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select, text
+
+    from bot.pipeline import inbox
+    from db.models import Base, InboxUpdate
+
+    database = Database(postgres_url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    async with database.engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    now = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+    key = 4343
+    first = {"update_id": 1, "user_key": key, "payload": "{}", "received_at": now, "attempts": 0}
+    fetched = {**first, "update_id": 2}
+    try:
+        async with database.one_statement() as conn:
+            await inbox.store(conn, [first])
+        b_claimed: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        a_committed = asyncio.Event()
+
+        async def process_b() -> None:
+            async with database.session() as s:
+                got = await inbox.claim_fresh(s, fetched, now, locking=True)
+                b_claimed.set_result((got, a_committed.is_set()))
+                async with database.session() as other:
+                    waited = await other.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key})
+                assert waited is False
+
+        async with database.session() as s:
+            assert await inbox.claim_locking(s, 1, key, now) is not None
+            b = asyncio.create_task(process_b())
+            await asyncio.sleep(0.3)
+            assert not b_claimed.done()  # waiting for A's lock
+            a_committed.set()
+        await b
+        got, after_a = b_claimed.result()  # type: ignore[misc]
+        assert got == now and after_a
+        async with database.session() as s:
+            done = await s.scalars(select(InboxUpdate.update_id).where(InboxUpdate.done_at.is_not(None)))
+            assert sorted(done) == [1, 2]
+    finally:
+        await database.dispose()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, delete, exists, func, literal, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -118,11 +118,7 @@ async def claim_locking(s: AsyncSession, update_id: int, key: int, now: datetime
     second look: every statement after it sees what the lock's last holder committed.
     """
     params = {"claim_update_id": update_id, "claim_key": key, "claim_now": now}
-    received = await _claim(s, _CLAIM_LOCKING, params)
-    if received is None:
-        await s.execute(select(func.pg_advisory_xact_lock(key)))
-        received = await _claim(s, _CLAIM, params)
-    return received
+    return await _claim_in_line(s, _CLAIM_LOCKING, _CLAIM, key, params)
 
 
 def _claim_fresh_statement(dialect: str, *, lock: bool) -> Any:
@@ -164,16 +160,30 @@ async def claim_fresh(
     is asked once more with the lock held and a fresh snapshot.
     """
     dialect = s.get_bind().dialect.name
+    key = cast(int, row["user_key"])
     params = {
         "claim_update_id": row["update_id"],
-        "claim_key": row["user_key"],
+        "claim_key": key,
         "claim_payload": row["payload"],
         "claim_received": row["received_at"],
         "claim_now": now,
     }
-    received = await _claim(s, _claim_fresh_statements(dialect, lock=locking), params)
-    if received is None and locking:
-        received = await _claim(s, _claim_fresh_statements(dialect, lock=False), params)
+    plain = _claim_fresh_statements(dialect, lock=False)
+    if not locking:
+        return await _claim(s, plain, params)
+    return await _claim_in_line(s, _claim_fresh_statements(dialect, lock=True), plain, key, params)
+
+
+async def _claim_in_line(
+    s: AsyncSession, locking: Any, plain: Any, key: int, params: dict[str, object]
+) -> datetime | None:
+    """The locking statement; on a miss, the user's lock taken on its own (the statement
+    skips it once it sees an earlier update pending), then the plain one, whose snapshot now
+    follows the lock's last holder."""
+    received = await _claim(s, locking, params)
+    if received is None:
+        await s.execute(select(func.pg_advisory_xact_lock(key)))
+        received = await _claim(s, plain, params)
     return received
 
 

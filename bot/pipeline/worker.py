@@ -289,8 +289,7 @@ class Worker:
                 "could not record the failure of update %s: %s", update.update_id, type(second).__name__
             )
             return
-        if fresh is not None and self.intake is not None:
-            self.intake.stored(update.update_id)
+        self._stored([fresh] if fresh is not None else [])
         self.submit(items)
 
     # ------------------------------------------------------------------ internal events
